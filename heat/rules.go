@@ -146,13 +146,14 @@ func (t *Tracker) Evaluate() {
 	e := &t.eval
 	ru := t.opts.Rules
 	now := t.now()
-	if now-t.start < t.minAge {
+	tot, first := t.totals(now)
+	if first == noTime || now-first < t.minAge {
 		// Too little traffic has been seen for shares and rates to mean
 		// anything: with three accesses in a millisecond, each key has a
 		// third of all traffic.
 		return
 	}
-	total := t.Totals().Rate
+	total := tot.Rate
 
 	// Only keys that could stay hot matter: their rate is at least the
 	// lowest cooling threshold.
@@ -175,10 +176,7 @@ func (t *Tracker) Evaluate() {
 	at := time.Unix(0, now)
 	for rank := range v.keys {
 		m := &v.keys[rank]
-		share := 0.0
-		if total > 0 {
-			share = m.rate / total
-		}
+		share := m.share
 		st, isHot := e.hot[m.hash]
 		if !isHot {
 			if (ru.MinRate < 0 || m.rate >= ru.MinRate) &&
@@ -247,7 +245,7 @@ func (t *Tracker) Hot() []KeyStat {
 		if !ok {
 			continue
 		}
-		ks := t.stat(&v.keys[i], v.totals.Rate)
+		ks := t.stat(&v.keys[i])
 		ks.Hot, ks.HotSince = true, since
 		out = append(out, ks)
 	}

@@ -13,6 +13,7 @@ type entry struct {
 	count    float64 // exact + prior; the heap is ordered by it
 	prior    float64 // sketch estimate at admission: an upper bound of the count before
 	writes   float64 // part of exact that came from writes
+	totalAt  float64 // the stripe's total just before admission
 	admitted int64   // clock nanoseconds at admission
 	heapPos  int32
 	keyLen   int32 // bytes of the key stored in the stripe's key arena
@@ -37,6 +38,7 @@ type stripe struct {
 	total  float64 // sum of all weights observed, decayed
 	writes float64 // part of total from writes
 	ops    uint64  // observations, for Stats
+	first  int64   // clock nanoseconds of the first observation; noTime before
 
 	entries []entry // the table; len(entries) entries in use, cap = capacity
 	heap    []int32 // min-heap of entry indices ordered by count
@@ -57,6 +59,7 @@ func newStripe(capacity, maxKey, blocks int, window int64, now int64) *stripe {
 	}
 	return &stripe{
 		landmark:  now,
+		first:     noTime,
 		tick:      now,
 		weight:    1,
 		invTau:    1 / float64(window),
@@ -76,6 +79,9 @@ func (s *stripe) memoryBytes() int {
 		cap(s.entries)*int(unsafe.Sizeof(entry{})) +
 		cap(s.heap)*4 + len(s.index)*4 + len(s.keys) + len(s.sketch)*int(unsafe.Sizeof(sketchBlock{}))
 }
+
+// noTime marks a time that has not happened yet.
+const noTime = math.MinInt64
 
 // rescaleEvery is how far, in windows, the landmark may fall behind before
 // every count is rescaled. exp(32) is about 8e13, far from float64 limits,
@@ -113,6 +119,7 @@ func (s *stripe) rescale(now int64) {
 		e.count *= f
 		e.prior *= f
 		e.writes *= f
+		e.totalAt *= f
 	}
 	for i := range s.sketch {
 		for j := range s.sketch[i] {
@@ -125,6 +132,9 @@ func (s *stripe) rescale(now int64) {
 // multiplier at clock time now. The caller holds s.mu.
 func (s *stripe) observe(h uint64, key string, write bool, mult float64, now int64) {
 	w := s.weightAt(now) * mult
+	if s.first == noTime {
+		s.first = now
+	}
 	s.ops++
 	s.total += w
 	if write {
@@ -228,6 +238,7 @@ func (s *stripe) admit(i int, h uint64, key string, write bool, w, est float64, 
 	if write {
 		e.writes = w
 	}
+	e.totalAt = s.total - w
 	e.admitted = now
 	n := copy(s.keys[i*s.maxKey:(i+1)*s.maxKey], key)
 	e.keyLen = int32(n)
@@ -355,13 +366,15 @@ type snap struct {
 	exact    float64
 	prior    float64
 	writes   float64
+	since    float64 // the stripe's total since admission
 	admitted int64
 }
 
 // snapshot appends the stripe's entries with exact count at least minExact
 // (in decayed counts at now) to dst, copying keys into buf, and returns the
-// stripe's decayed total and write total at now.
-func (s *stripe) snapshot(now int64, minExact float64, dst []snap, buf []byte) ([]snap, []byte, float64, float64) {
+// stripe's decayed total and write total at now and the time of its first
+// observation.
+func (s *stripe) snapshot(now int64, minExact float64, dst []snap, buf []byte) ([]snap, []byte, float64, float64, int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f := math.Exp(-float64(now-s.landmark) * s.invTau)
@@ -380,18 +393,20 @@ func (s *stripe) snapshot(now int64, minExact float64, dst []snap, buf []byte) (
 			exact:    ex,
 			prior:    e.prior * f,
 			writes:   e.writes * f,
+			since:    (s.total - e.totalAt) * f,
 			admitted: e.admitted,
 		})
 	}
-	return dst, buf, s.total * f, s.writes * f
+	return dst, buf, s.total * f, s.writes * f, s.first
 }
 
-// totals returns the stripe's decayed totals at now.
-func (s *stripe) totals(now int64) (total, writes float64) {
+// totals returns the stripe's decayed totals at now and the time of its
+// first observation (noTime when it has none).
+func (s *stripe) totals(now int64) (total, writes float64, first int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f := math.Exp(-float64(now-s.landmark) * s.invTau)
-	return s.total * f, s.writes * f
+	return s.total * f, s.writes * f, s.first
 }
 
 // lookup returns the decayed counts of hash h at now: found reports whether
@@ -402,7 +417,7 @@ func (s *stripe) lookup(h uint64, now int64) (sn snap, found bool) {
 	f := math.Exp(-float64(now-s.landmark) * s.invTau)
 	if i := s.find(h); i >= 0 {
 		e := &s.entries[i]
-		return snap{hash: h, fullLen: e.fullLen, exact: e.exact() * f, prior: e.prior * f, writes: e.writes * f, admitted: e.admitted}, true
+		return snap{hash: h, fullLen: e.fullLen, exact: e.exact() * f, prior: e.prior * f, writes: e.writes * f, since: (s.total - e.totalAt) * f, admitted: e.admitted}, true
 	}
 	return snap{hash: h, prior: s.sketchEstimate(h) * f}, false
 }

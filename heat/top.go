@@ -21,7 +21,9 @@ type KeyStat struct {
 	Low, High float64
 	// ReadRate and WriteRate split Rate by Op.
 	ReadRate, WriteRate float64
-	// Share is Rate divided by the total rate of all keys.
+	// Share is the key's part of all traffic since the tracker began
+	// tracking it, decayed like Rate. Comparing the key with the traffic of
+	// the same span keeps shares right while the total changes.
 	Share float64
 	// Hot reports whether the rules currently flag the key.
 	Hot bool
@@ -45,6 +47,9 @@ type merged struct {
 	rate      float64
 	high      float64
 	writeRate float64
+	share     float64
+	exact     float64 // decayed count since admission, summed over stripes
+	since     float64 // decayed total traffic since admission, summed
 	stripes   int
 }
 
@@ -73,7 +78,7 @@ func (t *Tracker) read(r *reader, now int64, minRate float64) view {
 	r.buf = r.buf[:0]
 	clear(r.pos)
 	var total, writes, minSum float64
-	normTotal := t.norm(now, t.start)
+	first := int64(noTime)
 	// A key's rate is at least exact/norm(minAge)... and at most
 	// exact/norm(∞) = exact/τ, so keys with exact < minRate·norm(minAge)
 	// cannot reach minRate.
@@ -81,9 +86,11 @@ func (t *Tracker) read(r *reader, now int64, minRate float64) view {
 	for _, s := range t.stripes {
 		r.snaps = r.snaps[:0]
 		var tot, wr float64
-		r.snaps, r.buf, tot, wr = s.snapshot(now, minExact, r.snaps, r.buf)
+		var f int64
+		r.snaps, r.buf, tot, wr, f = s.snapshot(now, minExact, r.snaps, r.buf)
 		total += tot
 		writes += wr
+		first = earliest(first, f)
 		minSum += s.minCount(now)
 		for i := range r.snaps {
 			sn := &r.snaps[i]
@@ -98,9 +105,12 @@ func (t *Tracker) read(r *reader, now int64, minRate float64) view {
 			m.rate += sn.exact / n
 			m.high += (sn.exact + sn.prior) / n
 			m.writeRate += sn.writes / n
+			m.exact += sn.exact
+			m.since += sn.since
 			m.stripes++
 		}
 	}
+	normTotal := t.norm(now, first)
 	// A key absent from a stripe's table had at most that stripe's minimum
 	// count there.
 	for i := range r.keys {
@@ -122,10 +132,29 @@ func (t *Tracker) read(r *reader, now int64, minRate float64) view {
 	v.totals.Rate = total / normTotal
 	v.totals.WriteRate = writes / normTotal
 	v.totals.ReadRate = v.totals.Rate - v.totals.WriteRate
+	floor := t.shareFloor(now, v.totals.Rate)
+	for i := range r.keys {
+		r.keys[i].share = share(&r.keys[i], floor)
+	}
 	return v
 }
 
-func (t *Tracker) stat(m *merged, total float64) KeyStat {
+// shareFloor is the least traffic a key's share is computed against: the
+// traffic of the minimum age at the current total rate. Without it a key
+// seen once a moment ago would own all the traffic of that moment.
+func (t *Tracker) shareFloor(now int64, totalRate float64) float64 {
+	return totalRate * t.norm(now, now)
+}
+
+func share(m *merged, floor float64) float64 {
+	d := max(m.since, floor)
+	if d <= 0 {
+		return 0
+	}
+	return min(m.exact/d, 1)
+}
+
+func (t *Tracker) stat(m *merged) KeyStat {
 	ks := KeyStat{
 		Key:       string(m.key),
 		Truncated: int64(len(m.key)) < m.fullLen,
@@ -135,9 +164,7 @@ func (t *Tracker) stat(m *merged, total float64) KeyStat {
 		WriteRate: m.writeRate,
 		ReadRate:  math.Max(m.rate-m.writeRate, 0),
 	}
-	if total > 0 {
-		ks.Share = m.rate / total
-	}
+	ks.Share = m.share
 	return ks
 }
 
@@ -155,7 +182,7 @@ func (t *Tracker) Top(k int) []KeyStat {
 		if len(out) == k {
 			break
 		}
-		ks := t.stat(&v.keys[i], v.totals.Rate)
+		ks := t.stat(&v.keys[i])
 		if since, ok := hs.keys[v.keys[i].hash]; ok {
 			ks.Hot, ks.HotSince = true, since
 		}
@@ -166,15 +193,36 @@ func (t *Tracker) Top(k int) []KeyStat {
 
 // Totals returns the rate of all traffic now.
 func (t *Tracker) Totals() Totals {
-	now := t.now()
+	tot, _ := t.totals(t.now())
+	return tot
+}
+
+// totals returns the rate of all traffic at now and the time of the first
+// observation (0 when there is none). Rates are over the time since the
+// first observation, not since New, so traffic that starts late is not
+// diluted.
+func (t *Tracker) totals(now int64) (Totals, int64) {
 	var total, writes float64
+	first := int64(noTime)
 	for _, s := range t.stripes {
-		tot, wr := s.totals(now)
+		tot, wr, f := s.totals(now)
 		total += tot
 		writes += wr
+		first = earliest(first, f)
 	}
-	n := t.norm(now, t.start)
-	return Totals{Rate: total / n, WriteRate: writes / n, ReadRate: (total - writes) / n}
+	if first == noTime {
+		return Totals{}, noTime
+	}
+	n := t.norm(now, first)
+	return Totals{Rate: total / n, WriteRate: writes / n, ReadRate: (total - writes) / n}, first
+}
+
+// earliest returns the earlier of two times, where noTime means none.
+func earliest(a, b int64) int64 {
+	if a == noTime || (b != noTime && b < a) {
+		return b
+	}
+	return a
 }
 
 // Estimate returns what the tracker knows of one key now. A key outside
@@ -183,22 +231,23 @@ func (t *Tracker) Estimate(key string) KeyStat {
 	now := t.now()
 	h := maphash.String(t.seed, key)
 	m := merged{hash: h, key: []byte(key), fullLen: int64(len(key))}
-	normTotal := t.norm(now, t.start)
-	var total float64
+	tot, first := t.totals(now)
+	normTotal := t.norm(now, first)
 	for _, s := range t.stripes {
 		sn, found := s.lookup(h, now)
-		tot, _ := s.totals(now)
-		total += tot
 		if found {
 			n := t.norm(now, sn.admitted)
 			m.rate += sn.exact / n
 			m.high += (sn.exact + sn.prior) / n
 			m.writeRate += sn.writes / n
+			m.exact += sn.exact
+			m.since += sn.since
 		} else {
 			m.high += sn.prior / normTotal
 		}
 	}
-	ks := t.stat(&m, total/normTotal)
+	m.share = share(&m, t.shareFloor(now, tot.Rate))
+	ks := t.stat(&m)
 	if len(key) > t.opts.MaxKeyBytes {
 		ks.Key = key[:t.opts.MaxKeyBytes]
 		ks.Truncated = true
