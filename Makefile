@@ -1,0 +1,61 @@
+# redhot: find and defuse hot keys in Redis.
+#
+#   make demo         the live demo on an embedded redis-server
+#   make test         vet and the whole test suite, with the race detector
+#   make bench-detect detector accuracy and speed, as JSON lines
+#   make lint         staticcheck
+#   make fuzz         fuzz every target for FUZZTIME each
+#
+# Everything that needs redis-server installs it first when it is missing.
+
+GO        ?= go
+FUZZTIME  ?= 30s
+STATICCHECK_VERSION ?= v0.8.2
+
+# Fuzz targets as package:Target pairs.
+FUZZ_TARGETS = ./heat:FuzzObserve ./internal/workload:FuzzParseTrace
+
+.PHONY: all redis demo test test-short bench-detect lint fuzz fuzz-short build clean
+
+all: build
+
+redis:
+	@scripts/ensure-redis.sh
+
+build:
+	$(GO) build -o bin/redhot ./cmd/redhot
+
+demo: redis
+	$(GO) run ./cmd/redhot demo $(DEMO_FLAGS)
+
+test: redis
+	$(GO) vet ./...
+	cd bench && $(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 15m ./...
+	cd bench && $(GO) test -race -count=1 -timeout 10m ./...
+	@$(MAKE) --no-print-directory fuzz-short
+
+# Quick unit tests: no redis-server needed.
+test-short:
+	$(GO) test -short -count=1 ./...
+
+bench-detect:
+	cd bench && $(GO) run ./cmd/bench-detect $(BENCH_FLAGS)
+
+lint:
+	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+	cd bench && $(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...
+
+fuzz:
+	@set -e; for t in $(FUZZ_TARGETS); do \
+	  pkg=$${t%%:*}; name=$${t##*:}; \
+	  echo "fuzz $$pkg $$name for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
+
+# A few seconds per target: part of make test.
+fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=5s
+
+clean:
+	rm -rf bin
