@@ -7,19 +7,22 @@
 //
 // # Algorithm
 //
-// Each stripe of a Tracker is an augmented sketch (after Roy, Khan and
-// Alonso, "Augmented Sketch", SIGMOD 2016) built from two parts:
+// Each stripe of a Tracker combines two parts, in the spirit of the
+// augmented sketch (Roy, Khan and Alonso, SIGMOD 2016):
 //
 //   - a table of Capacity keys with counts, ordered by a min-heap, in the
 //     manner of Space-Saving (Metwally, Agrawal and El Abbadi, 2005);
-//   - a conservative-update Count-Min sketch (Estan and Varghese, 2002) that
-//     absorbs the keys not in the table.
+//   - a conservative-update Count-Min sketch (Estan and Varghese, 2002),
+//     blocked so that each key's four counters share one cache line.
 //
-// A tracked key's access only touches the table. An untracked key's access
-// updates the sketch; when the key's sketch estimate exceeds the smallest
-// count in the table, the key replaces that entry, taking the sketch
-// estimate as its count before admission, and the evicted key's count is
-// written back into the sketch.
+// Every access updates the sketch, which therefore bounds each key's whole
+// count from above. An access whose estimate is below the smallest count
+// in the table can belong neither to a tracked key nor to one due for
+// admission, so a cold key costs one cache line of sketch and nothing
+// else. Otherwise the key is looked up in the table: a tracked key's count
+// grows; an untracked key whose estimate exceeds the smallest count
+// replaces that entry, taking its sketch estimate as its count before
+// admission.
 //
 // Counts are exponentially decayed with time constant Options.Window using
 // forward decay (Cormode, Shkapenyuk, Srivastava and Xu, ICDE 2009): an
@@ -33,7 +36,7 @@
 // All counts below are decayed counts. For every key k with true count f(k):
 //
 //   - The sketch never underestimates: every key's sketch estimate is at
-//     least its count outside the table.
+//     least its true count.
 //   - A tracked key's true count lies in [exact, exact+prior], where exact
 //     is the count it received since it entered the table and prior is its
 //     sketch estimate at admission. [KeyStat.Low] and [KeyStat.High] are
@@ -54,17 +57,20 @@
 //
 // A key's rate is its exact count since admission divided by the decayed
 // length of time since admission, τ(1-e^(-Δ/τ)) with τ = Window and Δ at
-// least Window/20. For a key tracked for a long time this is the usual
-// exponentially weighted rate over Window; for a key that just appeared it
-// is the rate over the time it has been seen, so a sudden hot key is
-// flagged within a few tens of milliseconds instead of after Window.
+// least Window/20 (at most 50 ms). For a key tracked for a long time this
+// is the usual exponentially weighted rate over Window; for a key that just
+// appeared it is the rate over the time it has been seen, so a sudden hot
+// key is flagged within a few tens of milliseconds instead of after Window.
+// A key's share is likewise its count over the total traffic since its
+// admission, so shares stay right while total traffic ramps up or down.
 //
 // # Concurrency
 //
 // Observe is safe from many goroutines and allocates nothing. The tracker
 // keeps one stripe per processor (up to Options.Stripes) and each call uses
 // the stripe of the processor it runs on, so concurrent callers rarely
-// share a lock or a cache line. Reads ([Tracker.Top] and friends) merge the
+// share a lock or a cache line; when that stripe is busy the call takes
+// any free one. Reads ([Tracker.Top] and friends) merge the
 // stripes. Rules are evaluated by a background goroutine every EvalInterval
 // (or by explicit [Tracker.Evaluate] calls when the clock is injected), and
 // hot/cooled events are delivered to subscribers without ever blocking

@@ -258,6 +258,9 @@ type Stats struct {
 	Observations uint64
 	// Tracked is the number of keys in the tables (summed over stripes).
 	Tracked int
+	// Evictions is the number of times a key replaced the least counted
+	// key of a full table: the churn at the bottom of the table.
+	Evictions uint64
 	// Hot is the number of keys hot at the last evaluation.
 	Hot int
 	// Evaluations is the number of rule evaluations so far.
@@ -281,6 +284,7 @@ func (t *Tracker) Stats() Stats {
 	for _, s := range t.stripes {
 		s.mu.Lock()
 		st.Observations += s.ops
+		st.Evictions += s.evicts
 		st.Tracked += len(s.entries)
 		s.mu.Unlock()
 	}

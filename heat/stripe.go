@@ -38,12 +38,13 @@ type stripe struct {
 	total  float64 // sum of all weights observed, decayed
 	writes float64 // part of total from writes
 	ops    uint64  // observations, for Stats
+	evicts uint64  // table evictions, for Stats
 	first  int64   // clock nanoseconds of the first observation; noTime before
 
-	entries []entry // the table; len(entries) entries in use, cap = capacity
-	heap    []int32 // min-heap of entry indices ordered by count
-	index   []int32 // open addressing: hash -> entry index + 1; 0 = empty
-	keys    []byte  // key arena: capacity slots of maxKey bytes
+	entries []entry  // the table; len(entries) entries in use, cap = capacity
+	heap    []int32  // min-heap of entry indices ordered by count
+	index   []uint64 // open addressing: tag<<32 | entry index+1; 0 = empty
+	keys    []byte   // key arena: capacity slots of maxKey bytes
 	maxKey  int
 
 	sketch    []sketchBlock
@@ -53,8 +54,10 @@ type stripe struct {
 }
 
 func newStripe(capacity, maxKey, blocks int, window int64, now int64) *stripe {
+	// A load factor of at most 1/4 keeps unsuccessful probes (most
+	// accesses of a cold key) near one slot.
 	idx := 1
-	for idx < capacity*2 {
+	for idx < capacity*4 {
 		idx <<= 1
 	}
 	return &stripe{
@@ -65,7 +68,7 @@ func newStripe(capacity, maxKey, blocks int, window int64, now int64) *stripe {
 		invTau:    1 / float64(window),
 		entries:   make([]entry, 0, capacity),
 		heap:      make([]int32, 0, capacity),
-		index:     make([]int32, idx),
+		index:     make([]uint64, idx),
 		keys:      make([]byte, capacity*maxKey),
 		maxKey:    maxKey,
 		sketch:    make([]sketchBlock, blocks),
@@ -77,7 +80,7 @@ func newStripe(capacity, maxKey, blocks int, window int64, now int64) *stripe {
 func (s *stripe) memoryBytes() int {
 	return int(unsafe.Sizeof(*s)) +
 		cap(s.entries)*int(unsafe.Sizeof(entry{})) +
-		cap(s.heap)*4 + len(s.index)*4 + len(s.keys) + len(s.sketch)*int(unsafe.Sizeof(sketchBlock{}))
+		cap(s.heap)*4 + len(s.index)*8 + len(s.keys) + len(s.sketch)*int(unsafe.Sizeof(sketchBlock{}))
 }
 
 // noTime marks a time that has not happened yet.
@@ -140,6 +143,16 @@ func (s *stripe) observe(h uint64, key string, write bool, mult float64, now int
 	if write {
 		s.writes += w
 	}
+	// Every access goes to the sketch, so its estimate bounds a key's whole
+	// count. A tracked key's estimate is at least its table count, which is
+	// at least the table minimum; so a key whose estimate is below the
+	// minimum is neither tracked nor due for admission, and the common case
+	// of a cold key costs one sketch cache line and no index probe.
+	est := s.sketchAdd(h, w)
+	full := len(s.entries) == cap(s.entries)
+	if full && est < s.entries[s.heap[0]].count {
+		return
+	}
 	if i := s.find(h); i >= 0 {
 		e := &s.entries[i]
 		e.count += w
@@ -149,8 +162,7 @@ func (s *stripe) observe(h uint64, key string, write bool, mult float64, now int
 		s.down(int(e.heapPos))
 		return
 	}
-	est := s.sketchAdd(h, w)
-	if len(s.entries) < cap(s.entries) {
+	if !full {
 		s.admit(len(s.entries), h, key, write, w, est, now)
 		return
 	}
@@ -158,7 +170,8 @@ func (s *stripe) observe(h uint64, key string, write bool, mult float64, now int
 	if est <= s.entries[minIdx].count {
 		return
 	}
-	s.evict(int(minIdx))
+	s.evicts++
+	s.deleteIndex(s.entries[minIdx].hash)
 	s.admit(int(minIdx), h, key, write, w, est, now)
 }
 
@@ -191,16 +204,6 @@ func (s *stripe) sketchAdd(h uint64, w float64) float64 {
 func (s *stripe) sketchEstimate(h uint64) float64 {
 	b, c0, c1, c2, c3 := s.cells(h)
 	return minOf4(b[c0], b[c1], b[c2], b[c3])
-}
-
-// sketchRaise makes h's estimate at least v (the write-back of an evicted
-// entry), keeping the sketch an overestimate.
-func (s *stripe) sketchRaise(h uint64, v float64) {
-	b, c0, c1, c2, c3 := s.cells(h)
-	raise(&b[c0], v)
-	raise(&b[c1], v)
-	raise(&b[c2], v)
-	raise(&b[c3], v)
 }
 
 func raise(p *float64, v float64) {
@@ -248,30 +251,29 @@ func (s *stripe) admit(i int, h uint64, key string, write bool, w, est float64, 
 	s.up(int(e.heapPos))
 }
 
-// evict removes entry i from the index and writes its count back to the
-// sketch. The slot is reused by the caller.
-func (s *stripe) evict(i int) {
-	e := &s.entries[i]
-	s.sketchRaise(e.hash, e.count)
-	s.deleteIndex(e.hash)
-}
-
 // key returns a copy-free view of entry i's stored key bytes.
 func (s *stripe) key(i int) []byte {
 	e := &s.entries[i]
 	return s.keys[i*s.maxKey : i*s.maxKey+int(e.keyLen)]
 }
 
+// tag is the part of a hash kept in the index beside the entry number, so
+// that probing for an absent key rarely reads the entries.
+func tag(h uint64) uint64 { return h >> 32 << 32 }
+
 // find returns the table index of hash h, or -1.
 func (s *stripe) find(h uint64) int {
 	mask := uint64(len(s.index) - 1)
+	t := tag(h)
 	for p := h & mask; ; p = (p + 1) & mask {
 		v := s.index[p]
 		if v == 0 {
 			return -1
 		}
-		if s.entries[v-1].hash == h {
-			return int(v - 1)
+		if v&^0xffffffff == t {
+			if i := int(uint32(v)) - 1; s.entries[i].hash == h {
+				return i
+			}
 		}
 	}
 }
@@ -282,7 +284,7 @@ func (s *stripe) insertIndex(h uint64, i int32) {
 	for s.index[p] != 0 {
 		p = (p + 1) & mask
 	}
-	s.index[p] = i + 1
+	s.index[p] = tag(h) | uint64(i+1)
 }
 
 // deleteIndex removes h from the index by backward-shift deletion, which
@@ -295,7 +297,7 @@ func (s *stripe) deleteIndex(h uint64) {
 		if v == 0 {
 			return
 		}
-		if s.entries[v-1].hash == h {
+		if s.entries[uint32(v)-1].hash == h {
 			break
 		}
 		p = (p + 1) & mask
@@ -308,7 +310,7 @@ func (s *stripe) deleteIndex(h uint64) {
 		if v == 0 {
 			break
 		}
-		home := s.entries[v-1].hash & mask
+		home := s.entries[uint32(v)-1].hash & mask
 		if (q > hole && (home <= hole || home > q)) || (q < hole && home <= hole && home > q) {
 			s.index[hole] = v
 			hole = q

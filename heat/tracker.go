@@ -193,11 +193,6 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
-// token hands a stripe to the goroutine that took it from the pool.
-type token struct {
-	s *stripe
-}
-
 // Tracker finds the hot keys of a stream of accesses. Create one with New
 // and stop it with Close. All methods are safe for concurrent use.
 type Tracker struct {
@@ -208,11 +203,6 @@ type Tracker struct {
 	start  int64   // clock nanoseconds at New
 
 	stripes []*stripe
-	tokens  []token
-	next    atomic.Uint32
-	// pool gives each processor its own token, so Observe calls on one
-	// processor keep using the same stripe and its cache lines.
-	pool sync.Pool
 
 	clock  Clock // nil: coarse
 	coarse coarseClock
@@ -247,7 +237,7 @@ func New(opts Options) (*Tracker, error) {
 		opts:   o,
 		seed:   maphash.MakeSeed(),
 		window: float64(o.Window),
-		minAge: int64(o.Window / 20),
+		minAge: int64(min(o.Window/20, 50*time.Millisecond)),
 		clock:  o.Clock,
 		stop:   make(chan struct{}),
 		done:   make(chan struct{}),
@@ -261,14 +251,8 @@ func New(opts Options) (*Tracker, error) {
 		blocks <<= 1
 	}
 	t.stripes = make([]*stripe, o.Stripes)
-	t.tokens = make([]token, o.Stripes)
 	for i := range t.stripes {
 		t.stripes[i] = newStripe(o.Capacity, o.MaxKeyBytes, blocks, int64(o.Window), t.start)
-		t.tokens[i].s = t.stripes[i]
-	}
-	t.pool.New = func() any {
-		i := t.next.Add(1)
-		return &t.tokens[int(i)%len(t.tokens)]
 	}
 	t.eval.init()
 	t.hot.Store(&hotSet{})
@@ -361,30 +345,26 @@ func (t *Tracker) ObserveWeighted(key string, op Op, w float64) {
 func (t *Tracker) observe(key string, write bool, mult float64) {
 	h := maphash.String(t.seed, key)
 	now := t.now()
-	tk := t.pool.Get().(*token)
-	if !tk.s.mu.TryLock() {
-		tk = t.lockOther(tk)
+	s := t.stripes[procID()%len(t.stripes)]
+	if !s.mu.TryLock() {
+		s = t.lockOther(s)
 	}
-	tk.s.observe(h, key, write, mult, now)
-	tk.s.mu.Unlock()
-	t.pool.Put(tk)
+	s.observe(h, key, write, mult, now)
+	s.mu.Unlock()
 }
 
-// lockOther is Observe's slow path, taken when the stripe of this
-// processor's token is busy: the token was handed to two processors (the
-// pool may do that after a goroutine migrates), or a reader holds the
-// stripe. It locks the first free stripe, or waits for the original one,
-// and returns that stripe's token, which goes back to this processor's pool
-// so the processor keeps it.
-func (t *Tracker) lockOther(tk *token) *token {
-	for i := range t.tokens {
-		o := &t.tokens[i]
-		if o != tk && o.s.mu.TryLock() {
+// lockOther is Observe's slow path, taken when this processor's stripe is
+// busy: another processor shares it (more processors than stripes, or the
+// goroutine moved between reading its processor and locking), or a reader
+// holds it. It locks the first free stripe, or waits for its own.
+func (t *Tracker) lockOther(own *stripe) *stripe {
+	for _, o := range t.stripes {
+		if o != own && o.mu.TryLock() {
 			return o
 		}
 	}
-	tk.s.mu.Lock()
-	return tk
+	own.mu.Lock()
+	return own
 }
 
 // norm returns the decayed length, in seconds, of the span from since to
@@ -400,7 +380,7 @@ func (t *Tracker) norm(now, since int64) float64 {
 // MemoryBytes returns the memory the tracker's sketches and tables hold. It
 // is fixed at New.
 func (t *Tracker) MemoryBytes() int {
-	n := int(unsafe.Sizeof(*t)) + len(t.tokens)*int(unsafe.Sizeof(token{}))
+	n := int(unsafe.Sizeof(*t))
 	for _, s := range t.stripes {
 		n += s.memoryBytes()
 	}
