@@ -47,9 +47,10 @@ type Options struct {
 	Rules Rules
 
 	// MaxKeyBytes is how many bytes of each tracked key are kept for
-	// reporting; longer keys are still counted exactly (by hash) and
-	// reported with KeyStat.Truncated set.
-	// default: 128
+	// reporting; longer keys are still counted exactly (by hash), IsHot
+	// still answers for them, and they are reported with KeyStat.Truncated
+	// set.
+	// default: 64
 	MaxKeyBytes int
 
 	// Stripes is the number of independent sketches observations are spread
@@ -59,8 +60,11 @@ type Options struct {
 
 	// SketchCounters is the number of sketch counters, shared out among
 	// the stripes (each gets a power of two, at least 512). Each key
-	// updates four of them, all in one cache line.
-	// default: 16 × Capacity
+	// updates four of them, all in one cache line. Too small a sketch for
+	// the number of distinct keys seen per Window lets cold keys into the
+	// table; 32 counters per tracked key kept recall@100 at 1.0 on ten
+	// million undecayed Zipf accesses over a million keys.
+	// default: 32 × Capacity
 	SketchCounters int
 
 	// Clock is the time source. When set, Observe calls Clock.Now on every
@@ -130,7 +134,7 @@ func (o Options) withDefaults() (Options, error) {
 		return bad("Window", o.Window)
 	}
 	if o.MaxKeyBytes == 0 {
-		o.MaxKeyBytes = 128
+		o.MaxKeyBytes = 64
 	}
 	if o.MaxKeyBytes < 1 || o.MaxKeyBytes > 1<<16 {
 		return bad("MaxKeyBytes", o.MaxKeyBytes)
@@ -142,7 +146,7 @@ func (o Options) withDefaults() (Options, error) {
 		return bad("Stripes", o.Stripes)
 	}
 	if o.SketchCounters == 0 {
-		o.SketchCounters = 16 * o.Capacity
+		o.SketchCounters = 32 * o.Capacity
 	}
 	if o.SketchCounters < 1 || o.SketchCounters > 1<<28 {
 		return bad("SketchCounters", o.SketchCounters)

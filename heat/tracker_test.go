@@ -394,11 +394,14 @@ func TestObserveDoesNotAllocate(t *testing.T) {
 }
 
 func TestMemoryBoundedByConfiguration(t *testing.T) {
+	for _, stripes := range []int{1, 2, 4} {
+		tr, _ := newFake(t, Options{Stripes: stripes})
+		if m := tr.MemoryBytes(); m > 1<<20 {
+			t.Errorf("MemoryBytes() = %d with capacity 1000 and %d stripes; want at most 1 MiB", m, stripes)
+		}
+	}
 	tr, clk := newFake(t, Options{Stripes: 2})
 	before := tr.MemoryBytes()
-	if before > 1<<20 {
-		t.Errorf("MemoryBytes() = %d with capacity 1000; want at most 1 MiB", before)
-	}
 	for i := 0; i < 200_000; i++ {
 		tr.Observe(fmt.Sprintf("flood:%d", i), Read)
 		if i%100 == 0 {

@@ -1,0 +1,16 @@
+module github.com/redhot/redhot/bench
+
+go 1.26.0
+
+replace github.com/redhot/redhot => ../
+
+require (
+	github.com/go-kratos/aegis v0.2.0
+	github.com/redhot/redhot v0.0.0-00010101000000-000000000000
+	github.com/tylertreat/BoomFilters v0.0.0-20251001182300-5b3723cc64ae
+)
+
+require (
+	github.com/d4l3k/messagediff v1.2.1 // indirect
+	github.com/twmb/murmur3 v1.1.6 // indirect
+)
