@@ -39,18 +39,62 @@ type Totals struct {
 	ReadRate, WriteRate float64
 }
 
-// merged is one key's state merged over the stripes during a read.
+// merged is one key's state merged over the stripes during a read. The
+// sums are decayed counts at the read's time.
 type merged struct {
-	hash      uint64
-	key       []byte
-	fullLen   int64
-	rate      float64
-	high      float64
-	writeRate float64
-	share     float64
-	exact     float64 // decayed count since admission, summed over stripes
-	since     float64 // decayed total traffic since admission, summed
-	stripes   int
+	hash    uint64
+	key     []byte
+	fullLen int64
+	exact   float64 // count since admission, summed over the stripes tracking it
+	prior   float64 // sketch estimates at admission, summed
+	writes  float64 // part of exact from writes
+	since   float64 // traffic since admission in the stripes tracking it
+	t0      int64   // earliest admission over the stripes tracking it
+	in      uint64  // bit s set when stripe s tracks the key
+
+	rate, high, writeRate, share float64 // set by finish
+}
+
+func (m *merged) add(sn *snap, stripe int) {
+	if m.in == 0 || sn.admitted < m.t0 {
+		m.t0 = sn.admitted
+	}
+	m.exact += sn.exact
+	m.prior += sn.prior
+	m.writes += sn.writes
+	m.since += sn.since
+	m.in |= 1 << stripe
+}
+
+// stripeTotals are one stripe's decayed traffic and smallest table count
+// at a read's time.
+type stripeTotals struct {
+	total, min float64
+}
+
+// finish turns m's sums into rates. A key's accesses may move between
+// stripes (its goroutines move between processors), so its counts are
+// summed over the stripes and normalised by the time since it was first
+// admitted anywhere; its share compares them with the traffic of the same
+// stripes since then, and with all traffic of the stripes not tracking it.
+// A stripe not tracking the key may still have seen up to its minimum
+// count of it, which goes into High.
+func (t *Tracker) finish(m *merged, now int64, st []stripeTotals, normTotal, floor float64) {
+	n := t.norm(now, m.t0)
+	m.rate = m.exact / n
+	m.writeRate = m.writes / n
+	m.high = (m.exact + m.prior) / n
+	d := m.since
+	for i, x := range st {
+		if m.in&(1<<i) == 0 {
+			d += x.total
+			m.high += x.min / normTotal
+		}
+	}
+	m.share = 0
+	if d = max(d, floor); d > 0 {
+		m.share = min(m.exact/d, 1)
+	}
 }
 
 // view is a merged read of all stripes at one time.
@@ -63,10 +107,11 @@ type view struct {
 // reader holds reusable buffers for merged reads. It is owned by whoever
 // holds the lock that guards it.
 type reader struct {
-	snaps []snap
-	buf   []byte
-	pos   map[uint64]int
-	keys  []merged
+	snaps  []snap
+	totals []stripeTotals
+	buf    []byte
+	pos    map[uint64]int
+	keys   []merged
 }
 
 func (r *reader) init() { r.pos = make(map[uint64]int) }
@@ -77,13 +122,14 @@ func (t *Tracker) read(r *reader, now int64, minRate float64) view {
 	r.keys = r.keys[:0]
 	r.buf = r.buf[:0]
 	clear(r.pos)
-	var total, writes, minSum float64
+	var total, writes float64
 	first := int64(noTime)
 	// A key's rate is at least exact/norm(minAge)... and at most
 	// exact/norm(∞) = exact/τ, so keys with exact < minRate·norm(minAge)
 	// cannot reach minRate.
 	minExact := minRate * t.norm(now, now)
-	for _, s := range t.stripes {
+	r.totals = r.totals[:0]
+	for si, s := range t.stripes {
 		r.snaps = r.snaps[:0]
 		var tot, wr float64
 		var f int64
@@ -91,33 +137,23 @@ func (t *Tracker) read(r *reader, now int64, minRate float64) view {
 		total += tot
 		writes += wr
 		first = earliest(first, f)
-		minSum += s.minCount(now)
+		r.totals = append(r.totals, stripeTotals{total: tot, min: s.minCount(now)})
 		for i := range r.snaps {
 			sn := &r.snaps[i]
-			n := t.norm(now, sn.admitted)
 			j, ok := r.pos[sn.hash]
 			if !ok {
 				j = len(r.keys)
 				r.pos[sn.hash] = j
 				r.keys = append(r.keys, merged{hash: sn.hash, key: sn.key, fullLen: sn.fullLen})
 			}
-			m := &r.keys[j]
-			m.rate += sn.exact / n
-			m.high += (sn.exact + sn.prior) / n
-			m.writeRate += sn.writes / n
-			m.exact += sn.exact
-			m.since += sn.since
-			m.stripes++
+			r.keys[j].add(sn, si)
 		}
 	}
 	normTotal := t.norm(now, first)
-	// A key absent from a stripe's table had at most that stripe's minimum
-	// count there.
+	totalRate := total / normTotal
+	floor := t.shareFloor(now, totalRate)
 	for i := range r.keys {
-		m := &r.keys[i]
-		if m.stripes < len(t.stripes) {
-			m.high += minSum / normTotal
-		}
+		t.finish(&r.keys[i], now, r.totals, normTotal, floor)
 	}
 	slices.SortFunc(r.keys, func(a, b merged) int {
 		switch {
@@ -129,13 +165,9 @@ func (t *Tracker) read(r *reader, now int64, minRate float64) view {
 		return 0
 	})
 	v := view{now: now, keys: r.keys}
-	v.totals.Rate = total / normTotal
+	v.totals.Rate = totalRate
 	v.totals.WriteRate = writes / normTotal
 	v.totals.ReadRate = v.totals.Rate - v.totals.WriteRate
-	floor := t.shareFloor(now, v.totals.Rate)
-	for i := range r.keys {
-		r.keys[i].share = share(&r.keys[i], floor)
-	}
 	return v
 }
 
@@ -144,14 +176,6 @@ func (t *Tracker) read(r *reader, now int64, minRate float64) view {
 // seen once a moment ago would own all the traffic of that moment.
 func (t *Tracker) shareFloor(now int64, totalRate float64) float64 {
 	return totalRate * t.norm(now, now)
-}
-
-func share(m *merged, floor float64) float64 {
-	d := max(m.since, floor)
-	if d <= 0 {
-		return 0
-	}
-	return min(m.exact/d, 1)
 }
 
 func (t *Tracker) stat(m *merged) KeyStat {
@@ -232,21 +256,19 @@ func (t *Tracker) Estimate(key string) KeyStat {
 	h := maphash.String(t.seed, key)
 	m := merged{hash: h, key: []byte(key), fullLen: int64(len(key))}
 	tot, first := t.totals(now)
-	normTotal := t.norm(now, first)
-	for _, s := range t.stripes {
+	st := make([]stripeTotals, len(t.stripes))
+	for i, s := range t.stripes {
 		sn, found := s.lookup(h, now)
+		st[i].total, _, _ = s.totals(now)
+		st[i].min = sn.prior // the sketch's bound for an untracked key
 		if found {
-			n := t.norm(now, sn.admitted)
-			m.rate += sn.exact / n
-			m.high += (sn.exact + sn.prior) / n
-			m.writeRate += sn.writes / n
-			m.exact += sn.exact
-			m.since += sn.since
-		} else {
-			m.high += sn.prior / normTotal
+			m.add(&sn, i)
 		}
 	}
-	m.share = share(&m, t.shareFloor(now, tot.Rate))
+	if m.in == 0 {
+		m.t0 = now
+	}
+	t.finish(&m, now, st, t.norm(now, first), t.shareFloor(now, tot.Rate))
 	ks := t.stat(&m)
 	if len(key) > t.opts.MaxKeyBytes {
 		ks.Key = key[:t.opts.MaxKeyBytes]

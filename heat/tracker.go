@@ -142,7 +142,7 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Stripes == 0 {
 		o.Stripes = min(runtime.GOMAXPROCS(0), 4)
 	}
-	if o.Stripes < 1 || o.Stripes > 256 {
+	if o.Stripes < 1 || o.Stripes > 64 {
 		return bad("Stripes", o.Stripes)
 	}
 	if o.SketchCounters == 0 {

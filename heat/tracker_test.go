@@ -3,6 +3,7 @@ package heat
 import (
 	"errors"
 	"fmt"
+	"hash/maphash"
 	"math"
 	"math/rand/v2"
 	"strings"
@@ -459,5 +460,33 @@ func TestCloseClosesSubscriptions(t *testing.T) {
 		if _, ok := <-late.C; ok {
 			t.Fatal("subscription made after Close is open")
 		}
+	}
+}
+
+// TestRateWhenTrafficMovesBetweenStripes feeds a key through one stripe and
+// then another, as a goroutine that moves to another processor does: the
+// merged rate and share must not count the second stripe's young span as
+// the key's whole life.
+func TestRateWhenTrafficMovesBetweenStripes(t *testing.T) {
+	tr, clk := newFake(t, Options{Stripes: 2, Capacity: 16})
+	h := maphash.String(tr.seed, "mover")
+	for i := 0; i < 3000; i++ {
+		s := tr.stripes[0]
+		if i >= 1500 {
+			s = tr.stripes[1]
+		}
+		now := clk.Now().UnixNano()
+		s.mu.Lock()
+		s.observe(h, "mover", false, 1, now)
+		s.observe(maphash.String(tr.seed, "other"), "other", false, 1, now)
+		s.mu.Unlock()
+		clk.Add(time.Millisecond)
+	}
+	got := tr.Estimate("mover")
+	if math.Abs(got.Rate-1000)/1000 > 0.02 || math.Abs(got.Share-0.5) > 0.02 {
+		t.Fatalf("Estimate(mover) = rate %.1f share %.3f; want 1000 ±2%% and 0.5", got.Rate, got.Share)
+	}
+	if top := tr.Top(1); math.Abs(top[0].Rate-1000)/1000 > 0.02 {
+		t.Fatalf("Top(1) = %+v; want rate 1000 ±2%%", top)
 	}
 }
