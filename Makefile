@@ -3,6 +3,7 @@
 #   make demo         the live demo on an embedded redis-server
 #   make test         vet and the whole test suite, with the race detector
 #   make bench-detect detector accuracy and speed, as JSON lines
+#   make bench-report render docs/benchmarks.md from saved bench results
 #   make lint         staticcheck
 #   make fuzz         fuzz every target for FUZZTIME each
 #
@@ -15,7 +16,7 @@ STATICCHECK_VERSION ?= v0.8.2
 # Fuzz targets as package:Target pairs.
 FUZZ_TARGETS = ./heat:FuzzObserve ./internal/workload:FuzzParseTrace
 
-.PHONY: all redis demo test test-short bench-detect lint fuzz fuzz-short build clean
+.PHONY: all redis demo test test-short bench-detect bench-report lint fuzz fuzz-short build clean
 
 all: build
 
@@ -39,8 +40,17 @@ test: redis
 test-short:
 	$(GO) test -short -count=1 ./...
 
+# Each bench-* target prints JSON lines and saves them, headed by the
+# machine and versions, under bench/results/ for bench-report.
 bench-detect:
-	cd bench && $(GO) run ./cmd/bench-detect $(BENCH_FLAGS)
+	@mkdir -p bench/results
+	@scripts/bench-meta.sh "make bench-detect" > bench/results/detect.jsonl.tmp
+	cd bench && $(GO) run ./cmd/bench-detect $(BENCH_FLAGS) | tee -a results/detect.jsonl.tmp
+	@mv bench/results/detect.jsonl.tmp bench/results/detect.jsonl
+
+# Renders docs/benchmarks.md from the saved results.
+bench-report:
+	cd bench && $(GO) run ./cmd/bench-report -results results -out ../docs/benchmarks.md
 
 lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION) ./...

@@ -163,11 +163,13 @@ func (t *Tracker) Evaluate() {
 			minRate = ru.MinRate * ru.CoolRatio
 		}
 		if ru.MinShare > 0 {
-			minRate = math.Max(minRate, ru.MinShare*ru.CoolRatio*total)
+			// Shares are taken over each key's own span, so a key may
+			// meet the share rule with a rate a little below share ×
+			// total: keep a margin.
+			minRate = math.Max(minRate, 0.5*ru.MinShare*ru.CoolRatio*total)
 		}
 	}
 	v := t.read(&e.r, now, minRate)
-	total = v.totals.Rate
 	coolRank := math.MaxInt
 	if ru.TopK > 0 {
 		coolRank = int(math.Ceil(float64(ru.TopK) / ru.CoolRatio))

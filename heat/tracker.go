@@ -304,9 +304,9 @@ func (t *Tracker) run() {
 		select {
 		case <-t.stop:
 			return
-		case now := <-tick.C:
-			// The ticker's time may lag; the tracker wants the present.
-			now = time.Now()
+		case <-tick.C:
+			// Not the ticker's time, which may lag: the present.
+			now := time.Now()
 			t.coarse.set(now)
 			if !now.Before(nextEval) {
 				t.Evaluate()

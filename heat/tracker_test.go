@@ -91,36 +91,6 @@ func TestOptionsNotMutated(t *testing.T) {
 	}
 }
 
-// feed sends n accesses of key spread evenly over d of fake time.
-func feed(tr *Tracker, clk *FakeClock, d time.Duration, keys map[string]int) {
-	total := 0
-	for _, n := range keys {
-		total += n
-	}
-	// Interleave keys in proportion, advancing the clock evenly.
-	step := d / time.Duration(total)
-	left := make(map[string]int, len(keys))
-	for k, n := range keys {
-		left[k] = n
-	}
-	names := make([]string, 0, len(keys))
-	for k := range keys {
-		names = append(names, k)
-	}
-	for done := 0; done < total; {
-		for _, k := range names {
-			if left[k] == 0 {
-				continue
-			}
-			// Emit in proportion: key k gets keys[k]/total of each round.
-			tr.Observe(k, Read)
-			left[k]--
-			done++
-			clk.Add(step)
-		}
-	}
-}
-
 func TestRatesMatchSteadyTraffic(t *testing.T) {
 	tr, clk := newFake(t, Options{Capacity: 16})
 	// 1000 accesses per second to "a", 100 to "b", for 10 windows.

@@ -647,6 +647,7 @@ func TestClusterMoveSlot(t *testing.T) {
 		}
 	}
 	for _, node := range c.Nodes() {
+		//lint:ignore SA1019 CLUSTER SLOTS is what cluster clients read.
 		slots, err := node.Client().ClusterSlots(ctx).Result()
 		if err != nil {
 			t.Fatalf("CLUSTER SLOTS on %s: %v", node, err)
