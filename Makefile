@@ -14,7 +14,7 @@ FUZZTIME  ?= 30s
 STATICCHECK_VERSION ?= v0.8.2
 
 # Fuzz targets as package:Target pairs.
-FUZZ_TARGETS = ./heat:FuzzObserve ./internal/workload:FuzzParseTrace
+FUZZ_TARGETS = ./heat:FuzzObserve ./internal/workload:FuzzParseTrace ./command:FuzzKeys
 
 .PHONY: all redis demo test test-short bench-detect bench-report lint fuzz fuzz-short build clean
 
