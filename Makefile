@@ -3,6 +3,7 @@
 #   make demo         the live demo on an embedded redis-server
 #   make test         vet and the whole test suite, with the race detector
 #   make bench-detect detector accuracy and speed, as JSON lines
+#   make bench-inspect redhot hotkeys/monitor against redis-cli, as JSON lines
 #   make bench-report render docs/benchmarks.md from saved bench results
 #   make lint         staticcheck
 #   make fuzz         fuzz every target for FUZZTIME each
@@ -14,9 +15,10 @@ FUZZTIME  ?= 30s
 STATICCHECK_VERSION ?= v0.8.2
 
 # Fuzz targets as package:Target pairs.
-FUZZ_TARGETS = ./heat:FuzzObserve ./internal/workload:FuzzParseTrace ./command:FuzzKeys
+FUZZ_TARGETS = ./heat:FuzzObserve ./internal/workload:FuzzParseTrace ./command:FuzzKeys \
+               ./inspect:FuzzParseMonitorLine ./inspect:FuzzInferPattern
 
-.PHONY: all redis demo test test-short bench-detect bench-report lint fuzz fuzz-short build clean
+.PHONY: all redis demo test test-short bench-detect bench-inspect bench-report lint fuzz fuzz-short build clean
 
 all: build
 
@@ -47,6 +49,12 @@ bench-detect:
 	@scripts/bench-meta.sh "make bench-detect" > bench/results/detect.jsonl.tmp
 	cd bench && $(GO) run ./cmd/bench-detect $(BENCH_FLAGS) | tee -a results/detect.jsonl.tmp
 	@mv bench/results/detect.jsonl.tmp bench/results/detect.jsonl
+
+bench-inspect: redis
+	@mkdir -p bench/results
+	@scripts/bench-meta.sh "make bench-inspect" > bench/results/inspect.jsonl.tmp
+	cd bench && $(GO) run ./cmd/bench-inspect $(BENCH_FLAGS) | tee -a results/inspect.jsonl.tmp
+	@mv bench/results/inspect.jsonl.tmp bench/results/inspect.jsonl
 
 # Renders docs/benchmarks.md from the saved results.
 bench-report:

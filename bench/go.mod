@@ -7,10 +7,17 @@ replace github.com/redhot/redhot => ../
 require (
 	github.com/go-kratos/aegis v0.2.0
 	github.com/redhot/redhot v0.0.0-00010101000000-000000000000
+	github.com/redis/go-redis/v9 v9.23.0
 	github.com/tylertreat/BoomFilters v0.0.0-20251001182300-5b3723cc64ae
 )
 
 require (
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/d4l3k/messagediff v1.2.1 // indirect
+	github.com/maypok86/otter/v2 v2.4.0 // indirect
+	github.com/redis/rueidis v1.0.79 // indirect
 	github.com/twmb/murmur3 v1.1.6 // indirect
+	go.uber.org/atomic v1.12.0 // indirect
+	go.uber.org/goleak v1.3.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
 )

@@ -7,10 +7,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 )
 
@@ -21,7 +24,20 @@ type usageError struct{ err error }
 func (e usageError) Error() string { return e.err.Error() }
 func (e usageError) Unwrap() error { return e.err }
 
-func newRoot() *cobra.Command {
+// errInterrupted is returned by a command that printed partial results
+// after Ctrl-C.
+var errInterrupted = errors.New("interrupted: the results above are partial")
+
+// exitInterrupted is the exit status after Ctrl-C, as for shells.
+const exitInterrupted = 130
+
+// env is what commands read from the process environment; tests supply
+// their own.
+type env struct {
+	getenv func(string) string
+}
+
+func newRoot(e env) *cobra.Command {
 	root := &cobra.Command{
 		Use:           "redhot",
 		Short:         "Find and defuse hot keys in Redis",
@@ -30,21 +46,59 @@ func newRoot() *cobra.Command {
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	root.AddCommand(newDemoCmd())
+	root.AddCommand(
+		newHotkeysCmd(e),
+		newMonitorCmd(e),
+		newNotifyCmd(e),
+		newSlowlogCmd(e),
+		newBigkeysCmd(e),
+		newMemkeysCmd(e),
+		newPatternsCmd(e),
+		newBalanceCmd(e),
+	)
 	return root
 }
 
-func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	root := newRoot()
-	if err := root.ExecuteContext(ctx); err != nil {
-		fmt.Fprintf(os.Stderr, "redhot: %v\n", err)
-		var ue usageError
-		if errors.As(err, &ue) {
-			fmt.Fprintln(os.Stderr, "hint: run 'redhot --help' for usage")
-		} else if h := hint(err); h != "" {
-			fmt.Fprintf(os.Stderr, "hint: %s\n", h)
-		}
-		os.Exit(1)
+// run runs redhot with args and returns the exit status. Errors are
+// printed to stderr as one line, "redhot: <reason>", and usually a hint.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer, e env) int {
+	redis.SetLogger(quietLogger{})
+	root := newRoot(e)
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return 0
 	}
+	fmt.Fprintf(stderr, "redhot: %s\n", oneLine(err.Error()))
+	if errors.Is(err, errInterrupted) {
+		return exitInterrupted
+	}
+	var ue usageError
+	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") {
+		fmt.Fprintln(stderr, "hint: run 'redhot --help' for usage")
+	} else if h := hint(err); h != "" {
+		fmt.Fprintf(stderr, "hint: %s\n", h)
+	}
+	return 1
+}
+
+// oneLine folds an error message onto one line.
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(s), " ")
+}
+
+// quietLogger drops go-redis's own log lines (dial retries and the
+// like): redhot reports failures itself, one line each.
+type quietLogger struct{}
+
+func (quietLogger) Printf(context.Context, string, ...any) {}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, env{getenv: os.Getenv})
+	stop()
+	os.Exit(code)
 }
