@@ -4,6 +4,7 @@
 #   make test         vet and the whole test suite, with the race detector
 #   make bench-detect detector accuracy and speed, as JSON lines
 #   make bench-inspect redhot hotkeys/monitor against redis-cli, as JSON lines
+#   make bench-nearcache near cache speed, local share and staleness, as JSON
 #   make bench-report render docs/benchmarks.md from saved bench results
 #   make lint         staticcheck
 #   make fuzz         fuzz every target for FUZZTIME each
@@ -16,9 +17,9 @@ STATICCHECK_VERSION ?= v0.8.2
 
 # Fuzz targets as package:Target pairs.
 FUZZ_TARGETS = ./heat:FuzzObserve ./internal/workload:FuzzParseTrace ./command:FuzzKeys \
-               ./inspect:FuzzParseMonitorLine ./inspect:FuzzInferPattern
+               ./inspect:FuzzParseMonitorLine ./inspect:FuzzInferPattern ./nearcache:FuzzReader
 
-.PHONY: all redis demo test test-short bench-detect bench-inspect bench-report lint fuzz fuzz-short build clean
+.PHONY: all redis demo test test-short bench-detect bench-inspect bench-nearcache bench-report lint fuzz fuzz-short build clean
 
 all: build
 
@@ -55,6 +56,12 @@ bench-inspect: redis
 	@scripts/bench-meta.sh "make bench-inspect" > bench/results/inspect.jsonl.tmp
 	cd bench && $(GO) run ./cmd/bench-inspect $(BENCH_FLAGS) | tee -a results/inspect.jsonl.tmp
 	@mv bench/results/inspect.jsonl.tmp bench/results/inspect.jsonl
+
+bench-nearcache: redis
+	@mkdir -p bench/results
+	@scripts/bench-meta.sh "make bench-nearcache" > bench/results/nearcache.jsonl.tmp
+	cd bench && $(GO) run ./cmd/bench-nearcache $(BENCH_FLAGS) | tee -a results/nearcache.jsonl.tmp
+	@mv bench/results/nearcache.jsonl.tmp bench/results/nearcache.jsonl
 
 # Renders docs/benchmarks.md from the saved results.
 bench-report:

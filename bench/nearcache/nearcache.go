@@ -1,0 +1,591 @@
+// Package nearcache measures redhot's near cache against a throwaway
+// redis-server: the cost of a hit through each client, the share of reads
+// a Zipf workload serves locally next to an oracle's, the commands the
+// server is spared, the hook's cost on cold keys, and how long a write by
+// another client stays invisible. Run reports everything as one JSON
+// object; cmd/bench-nearcache prints it.
+package nearcache
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"github.com/redis/rueidis"
+
+	"github.com/redhot/redhot"
+	"github.com/redhot/redhot/heat"
+	"github.com/redhot/redhot/internal/redistest"
+	"github.com/redhot/redhot/internal/workload"
+)
+
+// Config sizes a run.
+type Config struct {
+	// Keys is the key space of the Zipf workloads.
+	Keys int
+	// CacheShare is the largest share of Keys the near cache may hold.
+	CacheShare float64
+	// Warmup and Measure are how long each Zipf workload runs before and
+	// while it is measured.
+	Warmup, Measure time.Duration
+	// Writes is the share of Zipf operations that are writes.
+	Writes float64
+	// Clients is the number of goroutines that drive a Zipf workload.
+	Clients int
+	// StaleSamples is the number of remote writes timed for staleness.
+	StaleSamples int
+	// ColdOps is the number of operations of each cold-key measurement
+	// round; there are ColdRounds rounds of each client, interleaved.
+	ColdOps, ColdRounds int
+	// BenchTime is the minimum duration of each ns/op measurement.
+	BenchTime time.Duration
+}
+
+// Full is the configuration of make bench-nearcache.
+var Full = Config{
+	Keys: 100_000, CacheShare: 0.01, Warmup: 3 * time.Second, Measure: 10 * time.Second,
+	Writes: 0.1, Clients: 8, StaleSamples: 1000, ColdOps: 20_000, ColdRounds: 7, BenchTime: time.Second,
+}
+
+// Quick is a run of a few seconds, for tests.
+var Quick = Config{
+	Keys: 10_000, CacheShare: 0.01, Warmup: 500 * time.Millisecond, Measure: time.Second,
+	Writes: 0.1, Clients: 4, StaleSamples: 50, ColdOps: 2_000, ColdRounds: 3, BenchTime: 100 * time.Millisecond,
+}
+
+// Result is the report of one run. Times are per operation; shares are in
+// [0, 1].
+type Result struct {
+	GOMAXPROCS int `json:"gomaxprocs"`
+
+	// A GET of a cached key.
+	HitNsGoRedisPlain           float64 `json:"hit_ns_goredis_plain"`           // go-redis, no redhot: a round trip
+	HitNsGoRedisRedhot          float64 `json:"hit_ns_goredis_redhot"`          // go-redis with redhot: a hit through the hook
+	HitNsGoRedisRedhotParallel  float64 `json:"hit_ns_goredis_redhot_parallel"` // the same, RunParallel
+	HitNsRueidisCSC             float64 `json:"hit_ns_rueidis_csc"`             // rueidis DoCache hit
+	HitNsRueidisCSCParallel     float64 `json:"hit_ns_rueidis_csc_parallel"`
+	HitNsDirect                 float64 `json:"hit_ns_direct"`            // Middleware.Get hit
+	HitNsDirectParallel         float64 `json:"hit_ns_direct_parallel"`   // the same, RunParallel
+	HitAllocsGoRedisPlain       int64   `json:"hit_allocs_goredis_plain"` // heap allocations per op, rounded
+	HitAllocsGoRedisRedhot      int64   `json:"hit_allocs_goredis_redhot"`
+	HitAllocsRueidisCSC         int64   `json:"hit_allocs_rueidis_csc"`
+	HitAllocsDirect             int64   `json:"hit_allocs_direct"`
+	SpeedupRedhotOverPlain      float64 `json:"speedup_goredis_redhot_over_plain"`
+	SpeedupDirectOverRueidisCSC float64 `json:"speedup_direct_over_rueidis_csc"`
+
+	// Zipf s=1.0 over Keys keys, 90% reads, at most CacheShare of the
+	// keys cached.
+	ZipfLocalShare      float64 `json:"zipf_local_share"`      // reads served by the near cache
+	ZipfIdealShare      float64 `json:"zipf_ideal_share"`      // an oracle caching the hottest CacheShare, never missing
+	ZipfCachedKeyShare  float64 `json:"zipf_cached_key_share"` // keys cached at the end / Keys
+	ZipfOfIdeal         float64 `json:"zipf_local_of_ideal"`
+	ServerCmdsReduction float64 `json:"server_cmds_reduction"` // 1 - commands the server ran / operations
+	Zipf12LocalShare    float64 `json:"zipf12_local_share"`    // the same for s=1.2
+	Zipf12IdealShare    float64 `json:"zipf12_ideal_share"`
+	Zipf12CachedKey     float64 `json:"zipf12_cached_key_share"`
+	Zipf12OfIdeal       float64 `json:"zipf12_local_of_ideal"`
+	Zipf12CmdsReduction float64 `json:"zipf12_server_cmds_reduction"`
+	ZipfReadMissBound   float64 `json:"zipf_write_miss_bound"` // 1 - writes/reads per key: the best local/ideal with invalidation
+
+	// A GET of a cold key through go-redis: the hook's cost next to the
+	// round trip. ColdHookNs is measured without the network (a hook
+	// after redhot's answers every command), so that the round trip's
+	// jitter does not drown it; ColdNsPlain and ColdNsRedhot are end to
+	// end, medians of interleaved rounds.
+	ColdHookNs        float64 `json:"cold_hook_ns"`
+	ColdNsPlain       float64 `json:"cold_ns_plain"`
+	ColdNsRedhot      float64 `json:"cold_ns_redhot"`
+	ColdOverheadShare float64 `json:"cold_overhead_share"` // ColdHookNs / ColdNsPlain
+
+	// From a write by another client being acknowledged to a GET through
+	// redhot returning it.
+	StaleMsP50 float64 `json:"stale_ms_p50"`
+	StaleMsP99 float64 `json:"stale_ms_p99"`
+	StaleMsMax float64 `json:"stale_ms_max"`
+}
+
+// Run measures everything against a new redis-server and writes the
+// Result to w as one JSON object.
+func Run(ctx context.Context, cfg Config, w io.Writer) error {
+	srv, err := redistest.Start(ctx, redistest.ServerOptions{})
+	if err != nil {
+		return err
+	}
+	defer srv.Close()
+	res := Result{GOMAXPROCS: runtime.GOMAXPROCS(0)}
+	steps := []struct {
+		name string
+		run  func(context.Context, *redistest.Server, Config, *Result) error
+	}{
+		{"hits", hits},
+		{"zipf", zipfs},
+		{"cold", cold},
+		{"staleness", staleness},
+	}
+	for _, s := range steps {
+		if err := s.run(ctx, srv, cfg, &res); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+		if err := srv.Client().FlushAll(ctx).Err(); err != nil {
+			return err
+		}
+	}
+	enc := json.NewEncoder(w)
+	return enc.Encode(res)
+}
+
+// quiet is the logger of the middlewares under measurement.
+var quiet = slog.New(slog.DiscardHandler)
+
+// attach returns a middleware on a new client of srv with key pinned and
+// cached.
+func attach(ctx context.Context, srv *redistest.Server, opts redhot.Options, pin ...string) (*redis.Client, *redhot.Middleware, error) {
+	rdb := srv.Client()
+	mw, err := redhot.New(rdb, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, k := range pin {
+		mw.Pin(k)
+	}
+	if err := waitCached(ctx, rdb, mw, pin...); err != nil {
+		mw.Close()
+		return nil, nil, err
+	}
+	return rdb, mw, nil
+}
+
+// waitCached reads keys until each read is a hit.
+func waitCached(ctx context.Context, rdb *redis.Client, mw *redhot.Middleware, keys ...string) error {
+	deadline := time.Now().Add(10 * time.Second)
+	for _, k := range keys {
+		for {
+			before := mw.Stats().Cache.Hits
+			if err := rdb.Get(ctx, k).Err(); err != nil && !errors.Is(err, redis.Nil) {
+				return err
+			}
+			if mw.Stats().Cache.Hits > before {
+				break
+			}
+			if time.Now().After(deadline) {
+				return fmt.Errorf("%s is not served from the near cache (mode %v)", k, mw.Stats().Cache.Mode)
+			}
+			time.Sleep(time.Millisecond)
+		}
+	}
+	return nil
+}
+
+// measure runs op repeatedly, doubling the count until a run lasts at
+// least d, and returns the last run's ns/op and heap allocations per op.
+// With parallel, GOMAXPROCS goroutines share the count, as RunParallel
+// does, and ns/op is wall time over all operations.
+func measure(d time.Duration, parallel bool, op func() error) (float64, float64, error) {
+	procs := 1
+	if parallel {
+		procs = runtime.GOMAXPROCS(0)
+	}
+	for n := 256; ; n *= 2 {
+		runtime.GC()
+		var m0, m1 runtime.MemStats
+		runtime.ReadMemStats(&m0)
+		errs := make(chan error, procs)
+		start := time.Now()
+		for range procs {
+			go func() {
+				for range n / procs {
+					if err := op(); err != nil {
+						errs <- err
+						return
+					}
+				}
+				errs <- nil
+			}()
+		}
+		for range procs {
+			if err := <-errs; err != nil {
+				return 0, 0, err
+			}
+		}
+		elapsed := time.Since(start)
+		runtime.ReadMemStats(&m1)
+		if elapsed >= d || n >= 1<<30 {
+			ops := float64(n / procs * procs)
+			return float64(elapsed.Nanoseconds()) / ops, float64(m1.Mallocs-m0.Mallocs) / ops, nil
+		}
+	}
+}
+
+func hits(ctx context.Context, srv *redistest.Server, cfg Config, res *Result) error {
+	const key, value = "product:42", "espresso machine"
+	if err := srv.Client().Set(ctx, key, value, 0).Err(); err != nil {
+		return err
+	}
+	var allocs float64
+	var err error
+	// run measures op, sequentially and with every core, into ns, pns
+	// and allocs.
+	run := func(op func() error, ns, pns *float64, allocsOut *int64) {
+		if err != nil {
+			return
+		}
+		if *ns, allocs, err = measure(cfg.BenchTime, false, op); err != nil {
+			return
+		}
+		if allocsOut != nil {
+			*allocsOut = int64(math.Round(allocs))
+		}
+		if pns != nil {
+			*pns, _, err = measure(cfg.BenchTime, true, op)
+		}
+	}
+	check := func(s string, err error) error {
+		if err == nil && s != value {
+			return fmt.Errorf("GET %s = %q; want %q", key, s, value)
+		}
+		return err
+	}
+
+	plain := srv.Client()
+	run(func() error { return check(plain.Get(ctx, key).Result()) }, &res.HitNsGoRedisPlain, nil, &res.HitAllocsGoRedisPlain)
+
+	rdb, mw, aerr := attach(ctx, srv, redhot.Options{Logger: quiet}, key)
+	if aerr != nil {
+		return aerr
+	}
+	defer mw.Close()
+	run(func() error { return check(rdb.Get(ctx, key).Result()) }, &res.HitNsGoRedisRedhot, &res.HitNsGoRedisRedhotParallel, &res.HitAllocsGoRedisRedhot)
+	run(func() error { return check(mw.Get(ctx, key)) }, &res.HitNsDirect, &res.HitNsDirectParallel, &res.HitAllocsDirect)
+
+	rc, rerr := rueidis.NewClient(rueidis.ClientOption{InitAddress: []string{srv.Addr()}})
+	if rerr != nil {
+		return fmt.Errorf("rueidis: %w", rerr)
+	}
+	defer rc.Close()
+	// As rueidis is used: the command is built for each call (its
+	// builder recycles command slices, so this allocates nothing).
+	for {
+		r := rc.DoCache(ctx, rc.B().Get().Key(key).Cache(), time.Minute)
+		if r.Error() != nil {
+			return fmt.Errorf("rueidis DoCache: %w", r.Error())
+		}
+		if r.IsCacheHit() {
+			break
+		}
+	}
+	run(func() error {
+		return check(rc.DoCache(ctx, rc.B().Get().Key(key).Cache(), time.Minute).ToString())
+	}, &res.HitNsRueidisCSC, &res.HitNsRueidisCSCParallel, &res.HitAllocsRueidisCSC)
+	if err != nil {
+		return err
+	}
+	res.SpeedupRedhotOverPlain = res.HitNsGoRedisPlain / res.HitNsGoRedisRedhot
+	res.SpeedupDirectOverRueidisCSC = res.HitNsRueidisCSC / res.HitNsDirect
+	return nil
+}
+
+// zipfResult is what one Zipf workload measured.
+type zipfResult struct {
+	local, ideal, cachedKeys, cmdsReduction, writeMissBound float64
+}
+
+func zipfs(ctx context.Context, srv *redistest.Server, cfg Config, res *Result) error {
+	for _, s := range []float64{1.0, 1.2} {
+		z, err := zipf(ctx, srv, cfg, s)
+		if err != nil {
+			return fmt.Errorf("s=%v: %w", s, err)
+		}
+		if s == 1.0 {
+			res.ZipfLocalShare, res.ZipfIdealShare, res.ZipfCachedKeyShare = z.local, z.ideal, z.cachedKeys
+			res.ZipfOfIdeal, res.ServerCmdsReduction, res.ZipfReadMissBound = z.local/z.ideal, z.cmdsReduction, z.writeMissBound
+		} else {
+			res.Zipf12LocalShare, res.Zipf12IdealShare, res.Zipf12CachedKey = z.local, z.ideal, z.cachedKeys
+			res.Zipf12OfIdeal, res.Zipf12CmdsReduction = z.local/z.ideal, z.cmdsReduction
+		}
+		if err := srv.Client().FlushAll(ctx).Err(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// zipf runs Clients goroutines of Zipf(s) reads and writes through one
+// client with redhot, configured to cache at most CacheShare of the keys:
+// the tracker's rules flag the top CacheShare·Keys keys, and the near
+// cache holds no more than that.
+func zipf(ctx context.Context, srv *redistest.Server, cfg Config, s float64) (zipfResult, error) {
+	limit := int(math.Round(cfg.CacheShare * float64(cfg.Keys)))
+	gen, err := workload.NewZipf(workload.ZipfOptions{N: cfg.Keys, S: s, Seed: 1})
+	if err != nil {
+		return zipfResult{}, err
+	}
+	var z zipfResult
+	for r := range limit {
+		z.ideal += gen.Prob(r)
+	}
+	// Reads and writes share the key distribution, so a cached key is
+	// invalidated by every write to it: at best a fraction writes/reads
+	// of its reads miss.
+	z.writeMissBound = 1 - cfg.Writes/(1-cfg.Writes)
+
+	// Every key exists.
+	pipe := srv.Client().Pipeline()
+	for i := range cfg.Keys {
+		pipe.Set(ctx, gen.Key(uint32(i)), "value-"+strconv.Itoa(i), 0)
+		if i%1000 == 999 {
+			if _, err := pipe.Exec(ctx); err != nil {
+				return z, err
+			}
+		}
+	}
+	if _, err := pipe.Exec(ctx); err != nil {
+		return z, err
+	}
+
+	rdb := srv.Client(func(o *redis.Options) { o.PoolSize = cfg.Clients })
+	mw, err := redhot.New(rdb, redhot.Options{
+		// Ranks near the limit are a few accesses per second: a
+		// longer window ranks them steadily.
+		Tracker: heat.Options{
+			Capacity: 4 * limit,
+			Window:   5 * time.Second,
+			Rules:    heat.Rules{TopK: limit, MinRate: -1, MinShare: -1, CoolRatio: 1, MinHot: time.Second},
+		},
+		MaxEntries: limit,
+		Logger:     quiet,
+	})
+	if err != nil {
+		return z, err
+	}
+	defer mw.Close()
+
+	// One trace; each client starts at its own offset.
+	trace := make([]uint32, 1<<22)
+	gen.Fill(trace)
+	run := func(d time.Duration) (ops, reads uint64, err error) {
+		type count struct{ ops, reads uint64 }
+		counts := make(chan count, cfg.Clients)
+		errs := make(chan error, cfg.Clients)
+		stop := time.Now().Add(d)
+		for c := range cfg.Clients {
+			go func() {
+				var n count
+				off := c * len(trace) / cfg.Clients
+				for i := 0; ; i++ {
+					if i%64 == 0 && time.Now().After(stop) {
+						break
+					}
+					k := gen.Key(trace[(off+i)%len(trace)])
+					n.ops++
+					if float64(i%100) < cfg.Writes*100 {
+						if err := rdb.Set(ctx, k, "w"+strconv.Itoa(i), 0).Err(); err != nil {
+							errs <- err
+							return
+						}
+						continue
+					}
+					n.reads++
+					if _, err := mw.Get(ctx, k); err != nil && !errors.Is(err, redis.Nil) {
+						errs <- err
+						return
+					}
+				}
+				counts <- n
+			}()
+		}
+		for range cfg.Clients {
+			select {
+			case err := <-errs:
+				return 0, 0, err
+			case n := <-counts:
+				ops += n.ops
+				reads += n.reads
+			}
+		}
+		return ops, reads, nil
+	}
+	if _, _, err := run(cfg.Warmup); err != nil {
+		return z, err
+	}
+	before := mw.Stats().Cache
+	cmdsBefore, err := serverCommands(ctx, srv)
+	if err != nil {
+		return z, err
+	}
+	ops, reads, err := run(cfg.Measure)
+	if err != nil {
+		return z, err
+	}
+	cmdsAfter, err := serverCommands(ctx, srv)
+	if err != nil {
+		return z, err
+	}
+	after := mw.Stats().Cache
+	z.local = float64(after.Hits-before.Hits) / float64(reads)
+	z.cachedKeys = float64(after.Entries) / float64(cfg.Keys)
+	z.cmdsReduction = 1 - float64(cmdsAfter-cmdsBefore-1)/float64(ops)
+	return z, nil
+}
+
+// serverCommands returns the number of commands the server has executed,
+// from INFO commandstats.
+func serverCommands(ctx context.Context, srv *redistest.Server) (uint64, error) {
+	text, err := srv.Client().Info(ctx, "commandstats").Result()
+	if err != nil {
+		return 0, err
+	}
+	var total uint64
+	for _, line := range strings.Split(text, "\n") {
+		_, stats, ok := strings.Cut(strings.TrimSpace(line), ":calls=")
+		if !ok {
+			continue
+		}
+		n, _ := strconv.ParseUint(stats[:strings.IndexByte(stats, ',')], 10, 64)
+		total += n
+	}
+	return total, nil
+}
+
+// cold measures GETs of keys that are never hot, through go-redis with and
+// without redhot, in interleaved rounds, and compares the medians.
+func cold(ctx context.Context, srv *redistest.Server, cfg Config, res *Result) error {
+	plain := srv.Client()
+	rdb := srv.Client()
+	mw, err := redhot.New(rdb, redhot.Options{Logger: quiet})
+	if err != nil {
+		return err
+	}
+	defer mw.Close()
+	keys := make([]string, 4096)
+	for i := range keys {
+		keys[i] = "cold:" + strconv.Itoa(i)
+	}
+	round := func(c *redis.Client) (float64, error) {
+		start := time.Now()
+		for i := range cfg.ColdOps {
+			if err := c.Get(ctx, keys[i%len(keys)]).Err(); err != nil && !errors.Is(err, redis.Nil) {
+				return 0, err
+			}
+		}
+		return float64(time.Since(start).Nanoseconds()) / float64(cfg.ColdOps), nil
+	}
+	var p, r []float64
+	for range cfg.ColdRounds {
+		a, err := round(plain)
+		if err != nil {
+			return err
+		}
+		b, err := round(rdb)
+		if err != nil {
+			return err
+		}
+		p, r = append(p, a), append(r, b)
+	}
+	slices.Sort(p)
+	slices.Sort(r)
+	res.ColdNsPlain, res.ColdNsRedhot = p[len(p)/2], r[len(r)/2]
+	if st := mw.Stats().Cache; st.Hits+st.Fills > 0 {
+		return fmt.Errorf("cold keys were cached: %+v", st)
+	}
+
+	// The hook alone: two clients whose last hook answers every command
+	// without the network, one with redhot's hook before it.
+	stubbed := srv.Client()
+	stubbed.AddHook(answer{})
+	hooked := srv.Client()
+	mw2, err := redhot.New(hooked, redhot.Options{Logger: quiet})
+	if err != nil {
+		return err
+	}
+	defer mw2.Close()
+	hooked.AddHook(answer{})
+	loop := func(c *redis.Client) func() error {
+		i := 0
+		return func() error {
+			i++
+			_ = c.Get(ctx, keys[i%len(keys)]).Err()
+			return nil
+		}
+	}
+	var without, with []float64
+	for range cfg.ColdRounds {
+		a, _, _ := measure(cfg.BenchTime/4, false, loop(stubbed))
+		b, _, _ := measure(cfg.BenchTime/4, false, loop(hooked))
+		without, with = append(without, a), append(with, b)
+	}
+	slices.Sort(without)
+	slices.Sort(with)
+	res.ColdHookNs = max(0, with[len(with)/2]-without[len(without)/2])
+	res.ColdOverheadShare = res.ColdHookNs / res.ColdNsPlain
+	return nil
+}
+
+// answer is a go-redis hook that answers every command with an empty
+// reply without sending it, to time the hooks before it.
+type answer struct{}
+
+func (answer) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (answer) ProcessHook(redis.ProcessHook) redis.ProcessHook {
+	return func(context.Context, redis.Cmder) error { return nil }
+}
+
+func (answer) ProcessPipelineHook(redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(context.Context, []redis.Cmder) error { return nil }
+}
+
+// staleness times, StaleSamples times, how long after another client's
+// write is acknowledged a GET through redhot of the (cached) key returns
+// the new value.
+func staleness(ctx context.Context, srv *redistest.Server, cfg Config, res *Result) error {
+	const key = "stale:k"
+	other := srv.Client()
+	if err := other.Set(ctx, key, "0", 0).Err(); err != nil {
+		return err
+	}
+	rdb, mw, err := attach(ctx, srv, redhot.Options{Logger: quiet}, key)
+	if err != nil {
+		return err
+	}
+	defer mw.Close()
+	var ds []time.Duration
+	for i := 1; i <= cfg.StaleSamples; i++ {
+		if err := waitCached(ctx, rdb, mw, key); err != nil {
+			return err
+		}
+		want := strconv.Itoa(i)
+		if err := other.Set(ctx, key, want, 0).Err(); err != nil {
+			return err
+		}
+		start := time.Now()
+		for {
+			v, err := mw.Get(ctx, key)
+			if err != nil {
+				return err
+			}
+			if v == want {
+				break
+			}
+			if time.Since(start) > 5*time.Second {
+				return fmt.Errorf("write %d not seen after 5 s", i)
+			}
+		}
+		ds = append(ds, time.Since(start))
+	}
+	slices.Sort(ds)
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	res.StaleMsP50 = ms(ds[len(ds)/2])
+	res.StaleMsP99 = ms(ds[len(ds)*99/100])
+	res.StaleMsMax = ms(ds[len(ds)-1])
+	return nil
+}
