@@ -1,6 +1,7 @@
 // Package demo runs redhot's quick-start demonstration: Zipf traffic
-// through a go-redis client against a real redis-server, a product key that
-// suddenly goes viral, and a live table of what the heat tracker sees.
+// through a go-redis client with the redhot middleware against a real
+// redis-server, a product key that suddenly goes viral, and a live table of
+// what the middleware's heat tracker sees.
 //
 // cmd/redhot wires it to `redhot demo` (and `make demo`); tests call Run
 // directly.
@@ -20,6 +21,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/redhot/redhot"
 	"github.com/redhot/redhot/heat"
 	"github.com/redhot/redhot/internal/redistest"
 	"github.com/redhot/redhot/internal/workload"
@@ -150,16 +152,17 @@ func Run(ctx context.Context, opts Options) (Summary, error) {
 	}
 	ropts.PoolSize = o.Workers + 2
 
-	tr, err := heat.New(heat.Options{})
+	rdb := redis.NewClient(ropts)
+	defer rdb.Close()
+	// The library's middleware observes every command's keys; the demo
+	// reads what its tracker sees.
+	mw, err := redhot.New(rdb, redhot.Options{})
 	if err != nil {
 		return Summary{}, err
 	}
-	defer tr.Close()
+	defer mw.Close()
+	tr := mw.Tracker()
 	sub := tr.Subscribe(256)
-
-	rdb := redis.NewClient(ropts)
-	defer rdb.Close()
-	rdb.AddHook(observer{tr: tr})
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		return Summary{}, fmt.Errorf("demo: connect to %s: %w", ropts.Addr, err)
 	}
