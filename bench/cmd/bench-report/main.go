@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 )
 
@@ -25,6 +26,11 @@ type section struct {
 
 var sections = []section{
 	{file: "detect.jsonl", title: "Detection: the heat tracker", cmd: "make bench-detect", render: renderDetect},
+	{file: "inspect.jsonl", title: "Server-side inspection: redhot hotkeys and monitor", cmd: "make bench-inspect", render: renderGeneric},
+	{file: "nearcache.jsonl", title: "Near cache", cmd: "make bench-nearcache", render: renderGeneric},
+	{file: "stampede.jsonl", title: "Stampede protection", cmd: "make bench-stampede", render: renderGeneric},
+	{file: "split.jsonl", title: "Spreading load: key splitting and replica reads", cmd: "make bench-split", render: renderGeneric},
+	{file: "fleet.jsonl", title: "Fleet view", cmd: "make bench-fleet", render: renderGeneric},
 }
 
 func main() {
@@ -39,6 +45,10 @@ func main() {
 	b.WriteString("on a shared machine: compare ratios within one run, not across machines.\n\n")
 	for _, s := range sections {
 		path := filepath.Join(*results, s.file)
+		if _, err := os.Stat(path); os.IsNotExist(err) {
+			fmt.Fprintf(os.Stderr, "bench-report: %s not found, section %q left out (run %s)\n", path, s.title, s.cmd)
+			continue
+		}
 		rows, meta, err := readLines(path)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "bench-report: %v\n", err)
@@ -130,5 +140,75 @@ func renderDetect(b *strings.Builder, rows []map[string]any) {
 		}
 		fmt.Fprintf(b, "\nStep change: %s. Time from the step to the key being flagged hot: p50 %s ms, p99 %s ms, max %s ms; missed %s.\n",
 			str(r, "note"), num(r, "step_detect_ms_p50", "%.0f"), num(r, "step_detect_ms_p99", "%.0f"), num(r, "step_detect_ms_max", "%.0f"), num(r, "step_missed", "%.0f"))
+	}
+}
+
+// renderGeneric prints the rows as tables, one per set of fields, in the
+// order the rows came: a single-object result becomes a field/value table.
+func renderGeneric(b *strings.Builder, rows []map[string]any) {
+	if len(rows) == 1 {
+		b.WriteString("| field | value |\n| --- | --- |\n")
+		for _, k := range sortedKeys(rows[0]) {
+			fmt.Fprintf(b, "| `%s` | %s |\n", k, cell(rows[0][k]))
+		}
+		return
+	}
+	var group []map[string]any
+	var keys []string
+	flush := func() {
+		if len(group) == 0 {
+			return
+		}
+		b.WriteString("| " + strings.Join(keys, " | ") + " |\n|" + strings.Repeat(" --- |", len(keys)) + "\n")
+		for _, r := range group {
+			cells := make([]string, len(keys))
+			for i, k := range keys {
+				cells[i] = cell(r[k])
+			}
+			b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+		}
+		b.WriteString("\n")
+		group = group[:0]
+	}
+	for _, r := range rows {
+		ks := sortedKeys(r)
+		if !slices.Equal(ks, keys) {
+			flush()
+			keys = ks
+		}
+		group = append(group, r)
+	}
+	flush()
+}
+
+func sortedKeys(m map[string]any) []string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	// Identifying fields first.
+	for _, first := range []string{"approach", "sampler", "tool", "detector", "workload"} {
+		if i := slices.Index(ks, first); i > 0 {
+			ks = append([]string{first}, slices.Delete(ks, i, i+1)...)
+		}
+	}
+	return ks
+}
+
+func cell(v any) string {
+	switch x := v.(type) {
+	case float64:
+		if x == float64(int64(x)) && x < 1e15 && x > -1e15 {
+			return fmt.Sprintf("%d", int64(x))
+		}
+		return fmt.Sprintf("%.4g", x)
+	case string:
+		return strings.ReplaceAll(x, "|", "\\|")
+	case nil:
+		return "–"
+	default:
+		j, _ := json.Marshal(x)
+		return "`" + string(j) + "`"
 	}
 }
