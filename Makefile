@@ -5,6 +5,7 @@
 #   make bench-detect detector accuracy and speed, as JSON lines
 #   make bench-inspect redhot hotkeys/monitor against redis-cli, as JSON lines
 #   make bench-nearcache near cache speed, local share and staleness, as JSON
+#   make bench-fleet    fleet-wide detection latency with 8 instances, as JSON
 #   make bench-report render docs/benchmarks.md from saved bench results
 #   make lint         staticcheck
 #   make fuzz         fuzz every target for FUZZTIME each
@@ -17,9 +18,10 @@ STATICCHECK_VERSION ?= v0.8.2
 
 # Fuzz targets as package:Target pairs.
 FUZZ_TARGETS = ./heat:FuzzObserve ./internal/workload:FuzzParseTrace ./command:FuzzKeys \
-               ./inspect:FuzzParseMonitorLine ./inspect:FuzzInferPattern ./nearcache:FuzzReader
+               ./inspect:FuzzParseMonitorLine ./inspect:FuzzInferPattern ./nearcache:FuzzReader \
+               ./fleet:FuzzDecodeSummary ./alert:FuzzMatchGlob ./metrics:FuzzKeyLabel
 
-.PHONY: all redis demo test test-short bench-detect bench-inspect bench-nearcache bench-report lint fuzz fuzz-short build clean
+.PHONY: all redis demo test test-short bench-detect bench-inspect bench-nearcache bench-fleet bench-report lint fuzz fuzz-short build clean
 
 all: build
 
@@ -62,6 +64,14 @@ bench-nearcache: redis
 	@scripts/bench-meta.sh "make bench-nearcache" > bench/results/nearcache.jsonl.tmp
 	cd bench && $(GO) run ./cmd/bench-nearcache $(BENCH_FLAGS) | tee -a results/nearcache.jsonl.tmp
 	@mv bench/results/nearcache.jsonl.tmp bench/results/nearcache.jsonl
+
+# How fast a key hot across 8 instances (warm on each) is known to all of
+# them through the fleet stream; one JSON object.
+bench-fleet: redis
+	@mkdir -p bench/results
+	@scripts/bench-meta.sh "make bench-fleet" > bench/results/fleet.jsonl.tmp
+	cd bench && $(GO) run ./cmd/bench-fleet $(BENCH_FLAGS) | tee -a results/fleet.jsonl.tmp
+	@mv bench/results/fleet.jsonl.tmp bench/results/fleet.jsonl
 
 # Renders docs/benchmarks.md from the saved results.
 bench-report:
