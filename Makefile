@@ -5,6 +5,7 @@
 #   make bench-detect detector accuracy and speed, as JSON lines
 #   make bench-inspect redhot hotkeys/monitor against redis-cli, as JSON lines
 #   make bench-nearcache near cache speed, local share and staleness, as JSON
+#   make bench-stampede one hot key's expiries: cache-aside, lock-poll, redhot
 #   make bench-fleet    fleet-wide detection latency with 8 instances, as JSON
 #   make bench-report render docs/benchmarks.md from saved bench results
 #   make lint         staticcheck
@@ -12,6 +13,8 @@
 #
 # Everything that needs redis-server installs it first when it is missing.
 
+SHELL     := bash
+.SHELLFLAGS := -o pipefail -c
 GO        ?= go
 FUZZTIME  ?= 30s
 STATICCHECK_VERSION ?= v0.8.2
@@ -19,9 +22,10 @@ STATICCHECK_VERSION ?= v0.8.2
 # Fuzz targets as package:Target pairs.
 FUZZ_TARGETS = ./heat:FuzzObserve ./internal/workload:FuzzParseTrace ./command:FuzzKeys \
                ./inspect:FuzzParseMonitorLine ./inspect:FuzzInferPattern ./nearcache:FuzzReader \
-               ./fleet:FuzzDecodeSummary ./alert:FuzzMatchGlob ./metrics:FuzzKeyLabel
+               ./fleet:FuzzDecodeSummary ./alert:FuzzMatchGlob ./metrics:FuzzKeyLabel \
+               ./stampede:FuzzDecode
 
-.PHONY: all redis demo test test-short bench-detect bench-inspect bench-nearcache bench-fleet bench-report lint fuzz fuzz-short build clean
+.PHONY: all redis demo test test-short bench-detect bench-inspect bench-nearcache bench-stampede bench-fleet bench-report lint fuzz fuzz-short build clean
 
 all: build
 
@@ -64,6 +68,14 @@ bench-nearcache: redis
 	@scripts/bench-meta.sh "make bench-nearcache" > bench/results/nearcache.jsonl.tmp
 	cd bench && $(GO) run ./cmd/bench-nearcache $(BENCH_FLAGS) | tee -a results/nearcache.jsonl.tmp
 	@mv bench/results/nearcache.jsonl.tmp bench/results/nearcache.jsonl
+
+# One hot key's expiries under 1,000 callers: cache-aside vs lock-and-poll
+# vs redhot's stampede package, one JSON line per approach.
+bench-stampede: redis
+	@mkdir -p bench/results
+	@scripts/bench-meta.sh "make bench-stampede" > bench/results/stampede.jsonl.tmp
+	cd bench && $(GO) run ./cmd/bench-stampede $(BENCH_FLAGS) | tee -a results/stampede.jsonl.tmp
+	@mv bench/results/stampede.jsonl.tmp bench/results/stampede.jsonl
 
 # How fast a key hot across 8 instances (warm on each) is known to all of
 # them through the fleet stream; one JSON object.
