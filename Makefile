@@ -8,6 +8,7 @@
 #   make bench-stampede one hot key's expiries: cache-aside, lock-poll, redhot
 #   make bench-fleet    fleet-wide detection latency with 8 instances, as JSON
 #   make bench-report render docs/benchmarks.md from saved bench results
+#   make test-browser the dashboard in headless Chromium, keeping screenshots
 #   make lint         staticcheck
 #   make fuzz         fuzz every target for FUZZTIME each
 #
@@ -25,12 +26,16 @@ FUZZ_TARGETS = ./heat:FuzzObserve ./internal/workload:FuzzParseTrace ./command:F
                ./fleet:FuzzDecodeSummary ./alert:FuzzMatchGlob ./metrics:FuzzKeyLabel \
                ./stampede:FuzzDecode
 
-.PHONY: all redis demo test test-short bench-detect bench-inspect bench-nearcache bench-stampede bench-fleet bench-report lint fuzz fuzz-short build clean
+.PHONY: all redis chromium test-browser demo test test-short bench-detect bench-inspect bench-nearcache bench-stampede bench-fleet bench-report lint fuzz fuzz-short build clean
 
 all: build
 
 redis:
 	@scripts/ensure-redis.sh
+
+# Debian's chromium, for the dashboard's headless-browser test.
+chromium:
+	@scripts/ensure-chromium.sh
 
 build:
 	$(GO) build -o bin/redhot ./cmd/redhot
@@ -38,12 +43,17 @@ build:
 demo: redis
 	$(GO) run ./cmd/redhot demo $(DEMO_FLAGS)
 
-test: redis
+test: redis chromium
 	$(GO) vet ./...
 	cd bench && $(GO) vet ./...
 	$(GO) test -race -count=1 -timeout 15m ./...
 	cd bench && $(GO) test -race -count=1 -timeout 10m ./...
 	@$(MAKE) --no-print-directory fuzz-short
+
+# The dashboard's browser test alone; screenshots land under bin/artifacts.
+test-browser: redis chromium
+	@mkdir -p bin/artifacts
+	$(GO) test -race -count=1 -run '^TestBrowser$$' -v -artifacts -outputdir $(CURDIR)/bin/artifacts ./dashboard/
 
 # Quick unit tests: no redis-server needed.
 test-short:

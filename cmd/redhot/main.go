@@ -55,6 +55,8 @@ func newRoot(e env) *cobra.Command {
 		newMemkeysCmd(e),
 		newPatternsCmd(e),
 		newBalanceCmd(e),
+		newTopCmd(e),
+		newServeCmd(e),
 	)
 	return root
 }
@@ -76,7 +78,10 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, e env) in
 		return exitInterrupted
 	}
 	var ue usageError
-	if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") {
+	var he hintError
+	if errors.As(err, &he) {
+		fmt.Fprintf(stderr, "hint: %s\n", he.hint)
+	} else if errors.As(err, &ue) || strings.HasPrefix(err.Error(), "unknown command") {
 		fmt.Fprintln(stderr, "hint: run 'redhot --help' for usage")
 	} else if h := hint(err); h != "" {
 		fmt.Fprintf(stderr, "hint: %s\n", h)
