@@ -89,6 +89,11 @@ func TestMonitorStreamBounded(t *testing.T) {
 	t.Parallel()
 	s := redistest.NewServer(t, redistest.ServerOptions{})
 	c := s.Client()
+	// The key exists before the first sample, whenever the traffic
+	// goroutine gets to run.
+	if err := c.Set(t.Context(), "k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
 	traffic(t, func(ctx context.Context) error { return c.Incr(ctx, "counter").Err() })
 	tg := connect(t, urlOf(s))
 	tests := []struct {
@@ -179,6 +184,11 @@ func TestLoadMeter(t *testing.T) {
 	t.Parallel()
 	s := redistest.NewServer(t, redistest.ServerOptions{})
 	c := s.Client()
+	// The key exists before the first sample, whenever the traffic
+	// goroutine gets to run.
+	if err := c.Set(t.Context(), "k", "v", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
 	traffic(t, func(ctx context.Context) error {
 		if err := c.Set(ctx, "k", "v", 0).Err(); err != nil {
 			return err
