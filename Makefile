@@ -6,6 +6,7 @@
 #   make bench-inspect redhot hotkeys/monitor against redis-cli, as JSON lines
 #   make bench-nearcache near cache speed, local share and staleness, as JSON
 #   make bench-stampede one hot key's expiries: cache-aside, lock-poll, redhot
+#   make bench-split   balance of a hot counter/value, split and replica reads
 #   make bench-fleet    fleet-wide detection latency with 8 instances, as JSON
 #   make bench-report render docs/benchmarks.md from saved bench results
 #   make test-browser the dashboard in headless Chromium, keeping screenshots
@@ -26,7 +27,7 @@ FUZZ_TARGETS = ./heat:FuzzObserve ./internal/workload:FuzzParseTrace ./command:F
                ./fleet:FuzzDecodeSummary ./alert:FuzzMatchGlob ./metrics:FuzzKeyLabel \
                ./stampede:FuzzDecode
 
-.PHONY: all redis chromium test-browser demo test test-short bench-detect bench-inspect bench-nearcache bench-stampede bench-fleet bench-report lint fuzz fuzz-short build clean
+.PHONY: all redis chromium test-browser demo test test-short bench-detect bench-inspect bench-nearcache bench-stampede bench-split bench-fleet bench-report lint fuzz fuzz-short build clean
 
 all: build
 
@@ -86,6 +87,14 @@ bench-stampede: redis
 	@scripts/bench-meta.sh "make bench-stampede" > bench/results/stampede.jsonl.tmp
 	cd bench && $(GO) run ./cmd/bench-stampede $(BENCH_FLAGS) | tee -a results/stampede.jsonl.tmp
 	@mv bench/results/stampede.jsonl.tmp bench/results/stampede.jsonl
+
+# Load balance of one hot counter and one hot value over a 3-primary
+# cluster, plain and split, and replica reads; one JSON object.
+bench-split: redis
+	@mkdir -p bench/results
+	@scripts/bench-meta.sh "make bench-split" > bench/results/split.jsonl.tmp
+	cd bench && $(GO) run ./cmd/bench-split $(BENCH_FLAGS) | tee -a results/split.jsonl.tmp
+	@mv bench/results/split.jsonl.tmp bench/results/split.jsonl
 
 # How fast a key hot across 8 instances (warm on each) is known to all of
 # them through the fleet stream; one JSON object.
