@@ -24,7 +24,7 @@ STATICCHECK_VERSION ?= v0.8.2
 # Fuzz targets as package:Target pairs.
 FUZZ_TARGETS = ./heat:FuzzObserve ./internal/workload:FuzzParseTrace ./command:FuzzKeys \
                ./inspect:FuzzParseMonitorLine ./inspect:FuzzInferPattern ./nearcache:FuzzReader \
-               ./fleet:FuzzDecodeSummary ./alert:FuzzMatchGlob ./metrics:FuzzKeyLabel \
+               ./fleet:FuzzDecodeSummary ./internal/glob:FuzzMatch ./metrics:FuzzKeyLabel \
                ./stampede:FuzzDecode
 
 .PHONY: all redis chromium test-browser demo test test-short bench-detect bench-inspect bench-nearcache bench-stampede bench-split bench-fleet bench-report lint fuzz fuzz-short build clean

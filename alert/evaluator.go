@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/redhot/redhot/heat"
+	"github.com/redhot/redhot/internal/glob"
 )
 
 // Evaluator applies rules to snapshots of a source's hottest keys. It is
@@ -92,7 +93,7 @@ func (e *Evaluator) Evaluate(at time.Time, totals heat.Totals, keys []heat.KeySt
 		r := &e.rules[ri]
 		for i := range keys {
 			ks := &keys[i]
-			if r.Pattern != "" && !matchGlob(r.Pattern, ks.Key) {
+			if r.Pattern != "" && !glob.Match(r.Pattern, ks.Key) {
 				continue
 			}
 			rate, share := measure(r.Op, totals, ks)

@@ -2,6 +2,8 @@ package inspect
 
 import (
 	"strings"
+
+	"github.com/redhot/redhot/internal/glob"
 )
 
 // InferPattern returns the glob pattern that groups key with keys of the
@@ -259,104 +261,6 @@ func digitsAt(s string, i, n int) bool {
 // MatchPattern reports whether key matches the glob pattern as Redis
 // matches it (KEYS, SCAN MATCH): '*' is any run of bytes, '?' one byte,
 // [abc], [^abc] and [a-z] a byte of a set, and '\' escapes the next byte.
-// It works on bytes, so binary keys match too, and takes time
-// O(len(pattern)·len(key)) at worst.
-func MatchPattern(pattern, key string) bool {
-	p, k := 0, 0
-	starP, starK := -1, 0
-	for k < len(key) {
-		if p < len(pattern) {
-			switch c := pattern[p]; c {
-			case '*':
-				starP, starK = p, k
-				p++
-				continue
-			case '?':
-				p++
-				k++
-				continue
-			case '[':
-				if n, ok := matchClass(pattern[p:], key[k]); n > 0 {
-					if ok {
-						p += n
-						k++
-						continue
-					}
-				} else if key[k] == '[' { // an unclosed '[' is literal
-					p++
-					k++
-					continue
-				}
-			case '\\':
-				if p+1 < len(pattern) {
-					if pattern[p+1] == key[k] {
-						p += 2
-						k++
-						continue
-					}
-				} else if key[k] == '\\' {
-					p++
-					k++
-					continue
-				}
-			default:
-				if c == key[k] {
-					p++
-					k++
-					continue
-				}
-			}
-		}
-		if starP < 0 {
-			return false
-		}
-		p = starP + 1
-		starK++
-		k = starK
-	}
-	for p < len(pattern) && pattern[p] == '*' {
-		p++
-	}
-	return p == len(pattern)
-}
-
-// matchClass matches c against the class at the start of pat ("[...]"),
-// returning the class's length (0 if it is not closed) and whether c is in
-// it.
-func matchClass(pat string, c byte) (int, bool) {
-	i := 1
-	not := false
-	if i < len(pat) && pat[i] == '^' {
-		not = true
-		i++
-	}
-	match := false
-	for {
-		if i >= len(pat) {
-			return 0, false
-		}
-		switch {
-		case pat[i] == ']':
-			return i + 1, match != not
-		case pat[i] == '\\' && i+1 < len(pat):
-			if pat[i+1] == c {
-				match = true
-			}
-			i += 2
-		case i+2 < len(pat) && pat[i+1] == '-' && pat[i+2] != ']':
-			lo, hi := pat[i], pat[i+2]
-			if lo > hi {
-				lo, hi = hi, lo
-			}
-			if lo <= c && c <= hi {
-				match = true
-			}
-			i += 3
-		default:
-			if pat[i] == c {
-				match = true
-			}
-			i++
-		}
-	}
-}
+// It works on bytes, so binary keys match too. It is package
+// internal/glob's matcher, shared with the library.
+func MatchPattern(pattern, key string) bool { return glob.Match(pattern, key) }

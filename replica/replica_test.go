@@ -125,26 +125,6 @@ func TestWriteLog(t *testing.T) {
 	}
 }
 
-func TestMatchGlob(t *testing.T) {
-	tests := []struct {
-		pattern, key string
-		want         bool
-	}{
-		{"trending:*", "trending:42", true},
-		{"trending:*", "news:1", false},
-		{"user:[0-9]", "user:7", true},
-		{"user:[^0-9]", "user:7", false},
-		{"a?c", "abc", true},
-		{"flag\\*", "flag*", true},
-		{"flag\\*", "flagx", false},
-	}
-	for _, tc := range tests {
-		if got := matchGlob(tc.pattern, tc.key); got != tc.want {
-			t.Errorf("matchGlob(%q, %q) = %v; want %v", tc.pattern, tc.key, got, tc.want)
-		}
-	}
-}
-
 func TestOptionsValidation(t *testing.T) {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})
 	defer rdb.Close()

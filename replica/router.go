@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redhot/redhot/command"
+	"github.com/redhot/redhot/internal/glob"
 	"github.com/redhot/redhot/split"
 )
 
@@ -148,7 +149,7 @@ func (r *Router) routed(key string) bool {
 	hot := r.opts.Hot != nil && r.opts.Hot(key)
 	if !hot {
 		for _, p := range r.opts.Patterns {
-			if matchGlob(p, key) {
+			if glob.Match(p, key) {
 				hot = true
 				break
 			}

@@ -1,15 +1,16 @@
-package replica
+// Package glob matches keys against Redis glob patterns exactly as the
+// server does (KEYS, SCAN MATCH, PSUBSCRIBE): the middleware's cached-key
+// patterns, replica routing patterns, alert rules and the CLI's pattern
+// scans all use it, so a pattern means the same thing everywhere.
+package glob
 
-// This is the matcher of the root package's Options.Patterns (glob.go), so a
-// pattern routes the keys here that it pins there.
-
-// matchGlob reports whether key matches the Redis glob pattern, with the
+// Match reports whether key matches the Redis glob pattern, with the
 // semantics of Redis's stringmatchlen (KEYS, SCAN MATCH): '*' matches any
 // run of bytes, '?' any one byte, "[...]" one byte of a class ('^' first
 // negates; "a-z" is a range, either way round), and '\' makes the next
 // byte literal. Matching is byte by byte, so keys need not be UTF-8. An
 // unterminated class runs to the end of the pattern, as in Redis.
-func matchGlob(pattern, key string) bool {
+func Match(pattern, key string) bool {
 	// Backtracking to the last '*' only: a later star subsumes an
 	// earlier one, so this is linear in len(pattern)·len(key) at worst.
 	p, k := 0, 0

@@ -1,15 +1,16 @@
-package redhot
+package glob
 
 import (
 	"context"
 	"math/rand/v2"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/redhot/redhot/internal/redistest"
 )
 
-func TestMatchGlob(t *testing.T) {
+func TestMatch(t *testing.T) {
 	tests := []struct {
 		pattern, key string
 		want         bool
@@ -43,15 +44,15 @@ func TestMatchGlob(t *testing.T) {
 		{"**a", "xa", true},
 	}
 	for _, tt := range tests {
-		if got := matchGlob(tt.pattern, tt.key); got != tt.want {
-			t.Errorf("matchGlob(%q, %q) = %v; want %v", tt.pattern, tt.key, got, tt.want)
+		if got := Match(tt.pattern, tt.key); got != tt.want {
+			t.Errorf("Match(%q, %q) = %v; want %v", tt.pattern, tt.key, got, tt.want)
 		}
 	}
 }
 
-// TestMatchGlobAgainstRedis compares matchGlob with the server's own
+// TestMatchAgainstRedis compares Match with the server's own
 // matcher (KEYS) on random patterns and keys over a small alphabet.
-func TestMatchGlobAgainstRedis(t *testing.T) {
+func TestMatchAgainstRedis(t *testing.T) {
 	srv := redistest.NewServer(t, redistest.ServerOptions{})
 	rdb := srv.Client()
 	ctx := context.Background()
@@ -81,12 +82,38 @@ func TestMatchGlobAgainstRedis(t *testing.T) {
 		slices.Sort(got)
 		var want []string
 		for _, k := range keys {
-			if matchGlob(p, k) {
+			if Match(p, k) {
 				want = append(want, k)
 			}
 		}
 		if !slices.Equal(got, want) {
-			t.Fatalf("pattern %q: KEYS %q, matchGlob %q", p, got, want)
+			t.Fatalf("pattern %q: KEYS %q, Match %q", p, got, want)
 		}
 	}
+}
+
+// FuzzMatch checks properties any glob matcher must have on arbitrary
+// patterns and keys; TestMatchAgainstRedis checks the semantics.
+func FuzzMatch(f *testing.F) {
+	for _, s := range [][2]string{{"trending:*", "trending:42"}, {"user:[0-9]", "user:7"}, {"[abc", "a"}, {"flag\\*", "flag*"}, {"bin:?", "bin:\xff"}} {
+		f.Add(s[0], s[1])
+	}
+	f.Fuzz(func(t *testing.T, pattern, key string) {
+		if len(pattern) > 64 || len(key) > 256 {
+			return
+		}
+		got := Match(pattern, key)
+		// A pattern without special bytes matches exactly itself.
+		if !strings.ContainsAny(pattern, "*?[\\") && got != (pattern == key) {
+			t.Errorf("Match(%q, %q) = %v for a plain pattern", pattern, key, got)
+		}
+		if !Match("*", key) {
+			t.Errorf("Match(\"*\", %q) = false", key)
+		}
+		// Appending a star only widens a pattern whose end is not inside
+		// an escape or a class.
+		if got && !strings.ContainsAny(pattern, "[\\") && !Match(pattern+"*", key) {
+			t.Errorf("Match(%q, %q) but not with a star appended", pattern, key)
+		}
+	})
 }
