@@ -27,16 +27,36 @@ func hotMiddleware(tb testing.TB, key, value string) *Middleware {
 func TestGetHitAllocs(t *testing.T) {
 	mw := hotMiddleware(t, "product:42", "espresso machine")
 	ctx := context.Background()
-	allocs := testing.AllocsPerRun(1000, func() {
+	get := func() {
 		if v, err := mw.Get(ctx, "product:42"); v != "espresso machine" || err != nil {
 			t.Fatalf("Get = %q, %v", v, err)
 		}
-	})
-	if allocs != 0 {
-		t.Errorf("Get on a hit: %v allocations per call; want 0", allocs)
 	}
-	if st := mw.Stats().Cache; st.Hits < 1000 {
-		t.Errorf("Stats().Cache.Hits = %d after 1000 hits", st.Hits)
+	// A run only counts if every call in it was a hit: on a loaded machine
+	// (the race detector, parallel packages) a heartbeat can arrive late,
+	// the entry is then refused until the next one confirms it, and that
+	// call is a round trip whose allocations say nothing about the hit
+	// path. Such runs are measured again, a few times at most.
+	const runs = 1000
+	for attempt := 1; ; attempt++ {
+		cached(t, mw, "product:42")
+		before := mw.Stats().Cache
+		allocs := testing.AllocsPerRun(runs, get)
+		after := mw.Stats().Cache
+		if after.Misses == before.Misses {
+			if allocs != 0 {
+				t.Errorf("Get on a hit: %v allocations per call; want 0", allocs)
+			}
+			if after.Hits-before.Hits < runs {
+				t.Errorf("Stats().Cache.Hits grew by %d over %d hits", after.Hits-before.Hits, runs)
+			}
+			return
+		}
+		if attempt == 5 {
+			t.Fatalf("every one of %d runs had a miss (last: %d of %d calls); cannot measure the hit path",
+				attempt, after.Misses-before.Misses, runs+1)
+		}
+		t.Logf("run %d had %d misses; measuring again", attempt, after.Misses-before.Misses)
 	}
 }
 
