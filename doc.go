@@ -45,8 +45,15 @@
 //     FLUSHALL and a stalled server each drop the node's entries at once.
 //   - A write through the client (any command the command table says may
 //     change a key, scripts included; FLUSHALL and keyless scripts count
-//     as writes to everything) drops the key before it is sent, and no
-//     fill that was in flight meanwhile is published.
+//     as writes to everything) drops the key before it returns, and no
+//     read that was in flight meanwhile is published or answers a later
+//     read; reads concurrent with the write may see the value from before
+//     it. (FLUSHALL and keyless scripts drop everything before they are
+//     sent.)
+//   - A hot, pinned or pattern key that changes, by another client's
+//     write or the client's own, is read again at once, so that its next
+//     reads hit; reads that miss while a read of the same key is on its
+//     way share it instead of sending their own.
 //   - Where the server refuses CLIENT TRACKING, caching is off unless
 //     Options.AllowTTLOnly is set; then entries live Options.TTLOnly (100
 //     ms by default), which becomes the staleness bound. Stats reports the

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,8 +20,12 @@ import (
 	"github.com/redhot/redhot/nearcache"
 )
 
-var linearizabilityDuration = flag.Duration("linearizability.duration", 3*time.Second,
-	"how long the linearizability tests run their workload (faults every ~400ms); try 1m")
+var (
+	linearizabilityDuration = flag.Duration("linearizability.duration", 3*time.Second,
+		"how long the linearizability tests run their workload (faults every ~400ms); try 1m")
+	linearizabilityCheckTime = flag.Duration("linearizability.checktime", 20*time.Second,
+		"how long porcupine may take on one segment of the history before the exact zone check decides")
+)
 
 // The checks of the linearizability tests: every operation is recorded with
 // its call and return times, and the history is checked with porcupine
@@ -31,15 +36,32 @@ var linearizabilityDuration = flag.Duration("linearizability.duration", 3*time.S
 //     [call, return];
 //   - a read through redhot may be up to the staleness bound old: its
 //     window starts bound before its call;
-//   - but never before the return of the last write through the same
-//     client to the same key that returned before the read was called
-//     (read-your-writes).
+//   - but never before the last write through the same client to the same
+//     key that returned before the read was called (read-your-writes):
+//     the window starts no earlier than the moment that write's reply
+//     reached the client, recorded by a hook inside redhot's (replyClock).
+//     Not the moment the worker saw the write return: redhot ends the
+//     write (EndWrite) in between, and from then on its reads see the
+//     write or a later value; a write by another client that lands
+//     after that, but before the worker notes the return, may still be
+//     unseen within the staleness bound, like any remote write.
 //
 // A history that passes has no read older than the bound and no read that
 // missed the reader's own write. A write whose outcome is unknown (it
 // failed while a fault was going on) may take effect at any time after its
 // call, and a server restart, which loses every key, is a write of the
 // empty value during the restart.
+//
+// Every few faults a barrier stops the workers, reads each key through a
+// plain client with nothing else in flight, and waits for the staleness
+// bound before they go on. No operation spans a barrier and no read's
+// window reaches back across one, so the history is checked one segment
+// at a time, each starting from the state read at the barrier before it:
+// equivalent to checking it whole, and the checker's work grows with the
+// run's length instead of exploding with it. A write of unknown outcome
+// is taken to have happened before the next barrier or not at all (see
+// settle): its connection is gone by then. Were it to happen later, the
+// check would report a violation, not miss one.
 
 // regOp is the input of an operation on the register of one key.
 type regOp struct {
@@ -82,21 +104,110 @@ var registerModel = porcupine.Model{
 	},
 }
 
-// recorder collects a history.
+// recorder collects a history, cut into segments by barriers.
 type recorder struct {
 	start time.Time
 	bound int64 // staleness bound, ns
 
-	mu  sync.Mutex // guards ops
-	ops []porcupine.Operation
+	// gate is held for reading by every operation of a worker and for
+	// writing by a barrier, so that no operation spans a barrier.
+	gate sync.RWMutex
+
+	mu   sync.Mutex              // guards segs
+	segs [][]porcupine.Operation // the last one is being recorded
+}
+
+func newRecorder(bound time.Duration) *recorder {
+	return &recorder{start: time.Now(), bound: int64(bound), segs: make([][]porcupine.Operation, 1)}
 }
 
 func (r *recorder) now() int64 { return int64(time.Since(r.start)) }
 
 func (r *recorder) add(op porcupine.Operation) {
 	r.mu.Lock()
-	r.ops = append(r.ops, op)
+	last := len(r.segs) - 1
+	r.segs[last] = append(r.segs[last], op)
 	r.mu.Unlock()
+}
+
+// Client IDs of the operations that are not a worker's.
+const (
+	restartID = 100 // the loss of every key in a restart
+	barrierID = 200 // a barrier's reads
+	initID    = 201 // the state a segment starts from
+)
+
+// barrier ends the current segment: with every worker stopped, it reads
+// each key through plain, starts a segment from the state read and waits
+// for the staleness bound before the workers go on.
+func (r *recorder) barrier(tb testing.TB, plain redis.UniversalClient, keys []string) {
+	tb.Helper()
+	r.gate.Lock()
+	defer r.gate.Unlock()
+	ctx := context.Background()
+	state := make(map[string]int64, len(keys))
+	for _, k := range keys {
+		var v int64
+		var err error
+		call := r.now()
+		for try := 0; try < 50; try++ {
+			var s string
+			if s, err = plain.Get(ctx, k).Result(); errors.Is(err, redis.Nil) {
+				err = nil
+			} else if err == nil {
+				fmt.Sscan(s, &v)
+			}
+			if err == nil {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		if err != nil {
+			tb.Fatalf("barrier: GET %s: %v", k, err)
+		}
+		r.add(porcupine.Operation{ClientId: barrierID, Input: regOp{key: k}, Call: call, Output: v, Return: r.now()})
+		state[k] = v
+	}
+	at := r.now()
+	r.mu.Lock()
+	next := make([]porcupine.Operation, 0, len(r.segs[len(r.segs)-1]))
+	for _, k := range keys {
+		next = append(next, porcupine.Operation{ClientId: initID, Input: regOp{key: k, write: true, value: state[k]}, Call: at, Output: int64(0), Return: at})
+	}
+	r.segs = append(r.segs, next)
+	r.mu.Unlock()
+	// Reads after the barrier may go back the bound, but not to before
+	// the state it read.
+	time.Sleep(time.Duration(r.bound) + time.Millisecond)
+}
+
+// settle returns seg with its writes of unknown outcome (failed, so
+// Return is math.MaxInt64) ended at the segment's barrier: each happened
+// before it or never. Those whose value no read of seg returned are left
+// out, since whether they happened changes nothing.
+func settle(seg []porcupine.Operation) []porcupine.Operation {
+	end := int64(math.MaxInt64)
+	seen := map[regOp]bool{}
+	for _, op := range seg {
+		in := op.Input.(regOp)
+		if op.ClientId == barrierID {
+			end = min(end, op.Call)
+		}
+		if !in.write {
+			seen[regOp{key: in.key, value: op.Output.(int64)}] = true
+		}
+	}
+	out := make([]porcupine.Operation, 0, len(seg))
+	for _, op := range seg {
+		if in := op.Input.(regOp); in.write && op.Return == math.MaxInt64 {
+			if !seen[regOp{key: in.key, value: in.value}] {
+				continue
+			}
+			op.Return = end
+		}
+		out = append(out, op)
+	}
+	return out
 }
 
 // client is one process of the test: a go-redis client, with or without
@@ -106,32 +217,68 @@ type client struct {
 	rdb  redis.UniversalClient
 	mw   *Middleware // nil for a plain client
 
-	// lastWrite[key] is the latest return time of a successful write
-	// through this client, for read-your-writes.
+	// lastWrite[key] is the latest time the reply of a successful write
+	// through this client reached it (see replyClock), for
+	// read-your-writes.
 	lastWrite map[string]*atomic.Int64
+}
+
+// replyClock is a go-redis hook added after redhot's, and so run inside
+// it: it records, in the *int64 the context carries under replyAt{}, when
+// a command's reply came back from the server, before redhot's hook
+// finishes the command.
+type replyClock struct{ rec *recorder }
+
+type replyAt struct{}
+
+func (replyClock) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h replyClock) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		if p, ok := ctx.Value(replyAt{}).(*int64); ok {
+			*p = h.rec.now()
+		}
+		return err
+	}
+}
+
+func (replyClock) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
 }
 
 // worker runs operations through c until stop, one at a time, as
 // porcupine client id.
 func (c *client) worker(id int, rec *recorder, keys []string, next *atomic.Int64, stop <-chan struct{}, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, uint64(id)))
-	ctx := context.Background()
 	for {
 		select {
 		case <-stop:
 			return
 		default:
 		}
+		rec.gate.RLock()
+		c.step(rec, rng, keys, id, next)
+		rec.gate.RUnlock()
+		time.Sleep(time.Duration(rng.IntN(200)) * time.Microsecond)
+	}
+}
+
+// step runs one operation and records it.
+func (c *client) step(rec *recorder, rng *rand.Rand, keys []string, id int, next *atomic.Int64) {
+	ctx := context.Background()
+	{
 		key := keys[rng.IntN(len(keys))]
 		if rng.IntN(10) < 3 {
 			v := next.Add(1)
+			var replied int64
 			call := rec.now()
-			err := c.rdb.Set(ctx, key, v, 0).Err()
+			err := c.rdb.Set(context.WithValue(ctx, replyAt{}, &replied), key, v, 0).Err()
 			ret := rec.now()
 			if err != nil {
 				ret = math.MaxInt64 // it may have happened, at any time
 			} else if c.mw != nil {
-				for old := c.lastWrite[key].Load(); ret > old && !c.lastWrite[key].CompareAndSwap(old, ret); old = c.lastWrite[key].Load() {
+				for old := c.lastWrite[key].Load(); replied > old && !c.lastWrite[key].CompareAndSwap(old, replied); old = c.lastWrite[key].Load() {
 				}
 			}
 			rec.add(porcupine.Operation{ClientId: id, Input: regOp{key: key, write: true, value: v}, Call: call, Output: int64(0), Return: ret})
@@ -155,7 +302,7 @@ func (c *client) worker(id int, rec *recorder, keys []string, next *atomic.Int64
 			switch {
 			case errors.Is(err, redis.Nil):
 			case err != nil:
-				continue // a failed read tells nothing
+				return // a failed read tells nothing
 			default:
 				fmt.Sscan(s, &v)
 			}
@@ -164,7 +311,6 @@ func (c *client) worker(id int, rec *recorder, keys []string, next *atomic.Int64
 			}
 			rec.add(porcupine.Operation{ClientId: id, Input: regOp{key: key}, Call: call, Output: v, Return: ret})
 		}
-		time.Sleep(time.Duration(rng.IntN(200)) * time.Microsecond)
 	}
 }
 
@@ -196,7 +342,17 @@ func runLinearizability(t *testing.T, newClient func() redis.UniversalClient, ke
 			waitMode(t, c.mw, nearcache.ModeTracking)
 		}
 	}
-	rec := &recorder{start: time.Now(), bound: int64(bound)}
+	rec := newRecorder(bound)
+	// Every key starts absent: a write of the empty value before any
+	// read's window, as a barrier starts the later segments.
+	for _, k := range keys {
+		rec.add(porcupine.Operation{ClientId: initID, Input: regOp{key: k, write: true}, Output: int64(0), Call: -rec.bound - 1, Return: -rec.bound - 1})
+	}
+	for _, c := range clients {
+		if c.mw != nil {
+			c.rdb.AddHook(replyClock{rec})
+		}
+	}
 	var next atomic.Int64
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
@@ -208,31 +364,52 @@ func runLinearizability(t *testing.T, newClient func() redis.UniversalClient, ke
 			id++
 		}
 	}
+	plain := clients[len(clients)-1].rdb
 	deadline := time.Now().Add(*linearizabilityDuration)
 	for i := 0; time.Now().Before(deadline); i++ {
 		time.Sleep(400 * time.Millisecond)
 		inject(rec, i)
+		if i%3 == 2 {
+			rec.barrier(t, plain, keys)
+		}
 	}
 	time.Sleep(2 * bound)
 	close(stop)
 	wg.Wait()
+	rec.barrier(t, plain, keys)
 
 	var hits uint64
 	for _, c := range clients {
 		if c.mw != nil {
 			st := c.mw.Stats().Cache
 			hits += st.Hits
-			t.Logf("%s: hits %d, misses %d, fills %d, discarded %d, invalidations %d, flushes %v",
-				c.name, st.Hits, st.Misses, st.Fills, st.Discarded, st.Invalidations, st.Flushes)
+			t.Logf("%s: hits %d, misses %d (joined %d), fills %d (refreshes %d), discarded %d, invalidations %d, flushes %v",
+				c.name, st.Hits, st.Misses, st.Joined, st.Fills, st.Refreshes, st.Discarded, st.Invalidations, st.Flushes)
 		}
 	}
 	if hits == 0 {
 		t.Fatal("no read was served from the near cache: the test proves nothing")
 	}
-	t.Logf("%d operations; checking", len(rec.ops))
-	res, info := porcupine.CheckOperationsVerbose(registerModel, rec.ops, time.Minute)
+	n := 0
+	for _, seg := range rec.segs {
+		n += len(seg)
+	}
+	t.Logf("%d operations in %d segments; checking", n, len(rec.segs)-1)
+	for i, seg := range rec.segs[:len(rec.segs)-1] {
+		checkSegment(t, i, settle(seg))
+	}
+}
+
+// checkSegment checks one segment of a history with porcupine. A key
+// porcupine cannot decide in time (many reads with long windows make its
+// search explode) is decided by checkZones, which is exact when every
+// write of the key writes its own value, as the workers' writes do.
+func checkSegment(t *testing.T, i int, seg []porcupine.Operation) {
+	t.Helper()
+	res, info := porcupine.CheckOperationsVerbose(registerModel, seg, *linearizabilityCheckTime)
 	switch res {
 	case porcupine.Ok:
+		return
 	case porcupine.Illegal:
 		for _, part := range info.PartialLinearizationsOperations() {
 			if len(part) > 0 {
@@ -240,10 +417,20 @@ func runLinearizability(t *testing.T, newClient func() redis.UniversalClient, ke
 				break
 			}
 		}
-		t.Fatal("the history is not linearizable within the staleness bound and read-your-writes")
-	default:
-		t.Fatal("porcupine timed out; shorten -linearizability.duration")
+		dumpFailure(t, seg)
+		t.Fatalf("segment %d: the history is not linearizable within the staleness bound and read-your-writes", i)
 	}
+	for _, ops := range registerModel.Partition(seg) {
+		key := ops[0].Input.(regOp).key
+		ok, applicable, why := checkZones(ops)
+		switch {
+		case !applicable:
+			t.Fatalf("segment %d: porcupine timed out after %v, and key %s has two writes of one value", i, *linearizabilityCheckTime, key)
+		case !ok:
+			t.Fatalf("segment %d, key %s: the history is not linearizable within the staleness bound and read-your-writes: %s", i, key, why)
+		}
+	}
+	t.Logf("segment %d: porcupine timed out after %v; decided linearizable by the zones of its clusters", i, *linearizabilityCheckTime)
 }
 
 func TestLinearizabilityStandalone(t *testing.T) {
@@ -275,7 +462,7 @@ func TestLinearizabilityStandalone(t *testing.T) {
 			}
 			ret := rec.now()
 			for _, k := range keys {
-				rec.add(porcupine.Operation{ClientId: 100, Input: regOp{key: k, write: true}, Call: call, Output: int64(0), Return: ret})
+				rec.add(porcupine.Operation{ClientId: restartID, Input: regOp{key: k, write: true}, Call: call, Output: int64(0), Return: ret})
 			}
 		}
 	})
@@ -344,4 +531,44 @@ func TestCheckerCatchesStaleReads(t *testing.T) {
 			}
 		})
 	}
+}
+
+// dumpFailure logs, for each key whose history in ops is not
+// linearizable, the operations around the first one that makes it so
+// (the end of the shortest failing prefix, ordered by return).
+func dumpFailure(t *testing.T, ops []porcupine.Operation) {
+	t.Helper()
+	for _, h := range registerModel.Partition(ops) {
+		if porcupine.CheckOperations(registerModel, h) {
+			continue
+		}
+		h = slices.Clone(h)
+		slices.SortFunc(h, func(a, b porcupine.Operation) int { return cmpInt64(a.Return, b.Return) })
+		lo, hi := 1, len(h)
+		for lo < hi {
+			mid := (lo + hi) / 2
+			if porcupine.CheckOperations(registerModel, h[:mid]) {
+				lo = mid + 1
+			} else {
+				hi = mid
+			}
+		}
+		last := h[lo-1]
+		t.Logf("key %s: not linearizable once %s is added; the operations around it:", last.Input.(regOp).key, describe(last))
+		slices.SortFunc(h, func(a, b porcupine.Operation) int { return cmpInt64(a.Call, b.Call) })
+		for _, op := range h {
+			if op.Return >= last.Call-int64(5*time.Millisecond) && op.Call <= last.Return {
+				t.Logf("  %s", describe(op))
+			}
+		}
+	}
+}
+
+// describe renders op as "client [call, return] set v" or "... get -> v".
+func describe(op porcupine.Operation) string {
+	in := op.Input.(regOp)
+	if in.write {
+		return fmt.Sprintf("client %d [%d, %d] set %d", op.ClientId, op.Call, op.Return, in.value)
+	}
+	return fmt.Sprintf("client %d [%d, %d] get -> %d", op.ClientId, op.Call, op.Return, op.Output)
 }

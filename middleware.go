@@ -100,6 +100,9 @@ func New(c redis.UniversalClient, opts Options) (*Middleware, error) {
 			OnHit: func(key string, w float64) {
 				tr.ObserveWeighted(key, heat.Read, w)
 			},
+			// A hot, pinned or pattern key that changes is read again
+			// at once, so that its next reads hit.
+			Refresh: m.wants,
 			OnMoved: func() {
 				if m.cluster != nil {
 					m.cluster.ReloadState(m.ctx)

@@ -65,8 +65,14 @@ type op struct {
 	// done is closed, in order with invalidation messages. It must not
 	// block.
 	finish func(*op)
-	done   chan struct{}
-	err    error // set before done is closed if the connection failed
+	// release, if set, runs exactly once when the op is over, whether it
+	// was answered (after finish), failed with the connection or could
+	// not be sent, and before done is closed. It runs on the reader
+	// goroutine, or on the goroutine that failed the connection or tried
+	// to send, and must not block.
+	release func(*op)
+	done    chan struct{}
+	err     error // set before done is closed if the connection failed
 }
 
 func newOp(finish func(*op), cmds ...[]string) *op {
@@ -119,9 +125,10 @@ func (c *conn) start() {
 // started reports whether start was called.
 func (c *conn) started() bool { return c.running.Load() }
 
-// send writes o's commands. It returns an error, and o is not queued, if
-// the connection has failed; otherwise o completes (or fails) later.
-func (c *conn) send(o *op) error {
+// send writes the commands of ops, in one write. It returns an error, and
+// no op is queued, if the connection has failed; otherwise every op
+// completes (or fails) later.
+func (c *conn) send(ops ...*op) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
 	c.mu.Lock()
@@ -130,11 +137,13 @@ func (c *conn) send(o *op) error {
 		c.mu.Unlock()
 		return err
 	}
-	c.queue = append(c.queue, o)
+	c.queue = append(c.queue, ops...)
 	c.mu.Unlock()
 	c.wbuf = c.wbuf[:0]
-	for _, cmd := range o.cmds {
-		c.wbuf = appendCommand(c.wbuf, cmd...)
+	for _, o := range ops {
+		for _, cmd := range o.cmds {
+			c.wbuf = appendCommand(c.wbuf, cmd...)
+		}
 	}
 	_ = c.nc.SetWriteDeadline(time.Now().Add(c.timeout))
 	if _, err := c.nc.Write(c.wbuf); err != nil {
@@ -180,8 +189,17 @@ func (c *conn) readLoop() {
 		if o.finish != nil {
 			o.finish(o)
 		}
-		close(o.done)
+		o.end(nil)
 	}
+}
+
+// end runs o's release and closes done, with err (nil if o was answered).
+func (o *op) end(err error) {
+	o.err = err
+	if o.release != nil {
+		o.release(o)
+	}
+	close(o.done)
 }
 
 // kill marks the op in progress (the head of the queue, once its first
@@ -228,8 +246,7 @@ func (c *conn) fail(err error) {
 	c.mu.Unlock()
 	_ = c.nc.Close()
 	for _, o := range q {
-		o.err = err
-		close(o.done)
+		o.end(err)
 	}
 }
 

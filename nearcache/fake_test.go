@@ -77,22 +77,35 @@ func (f *fakeServer) config() NodeConfig {
 	}}
 }
 
+// serve answers the commands of c in order. Commands are read as they
+// come, whether or not the earlier ones have been answered, as a kernel's
+// socket buffer takes them from a real client: a reply that blocks holds
+// up the replies after it, not the client's writes.
 func (f *fakeServer) serve(c net.Conn) {
 	defer f.wg.Done()
 	defer c.Close()
-	r := newReader(c)
-	for {
-		v, err := r.read()
-		if err != nil {
-			return
+	cmds := make(chan []string, 1024)
+	f.wg.Add(1)
+	go func() {
+		defer f.wg.Done()
+		defer close(cmds)
+		r := newReader(c)
+		for {
+			v, err := r.read()
+			if err != nil {
+				return
+			}
+			cmd := make([]string, len(v.Elems))
+			for i := range v.Elems {
+				cmd[i] = v.Elems[i].Str
+			}
+			f.mu.Lock()
+			f.cmds = append(f.cmds, cmd)
+			f.mu.Unlock()
+			cmds <- cmd
 		}
-		cmd := make([]string, len(v.Elems))
-		for i := range v.Elems {
-			cmd[i] = v.Elems[i].Str
-		}
-		f.mu.Lock()
-		f.cmds = append(f.cmds, cmd)
-		f.mu.Unlock()
+	}()
+	for cmd := range cmds {
 		if _, err := c.Write([]byte(f.reply(cmd))); err != nil {
 			return
 		}

@@ -60,7 +60,16 @@ type Fill struct {
 // Fill sends f on the tracked connection of the node that serves its
 // first key, publishes the replies to the cache unless something changed
 // the keys meanwhile, and returns the reply. The value returned is shared
-// with the cache and must not be modified.
+// with the cache and must not be modified. Fill keeps f.Args, to read the
+// key again when it changes (see Options.Refresh): the caller must not
+// modify it afterwards.
+//
+// A single-key fill (not Multi) shares the read of the same key and
+// variant already in flight, a miss's or a refresh's, when that read was
+// sent after every write through the client to the key had ended and
+// less than MaxStaleness/2 ago: its reply is then as fresh as the
+// caller's own read could be within the staleness bound, and a burst of
+// misses costs the server one read. Stats counts these as Joined.
 //
 // It returns ErrNotConnected or ErrOff when the read cannot go through the
 // cache (the caller then sends it its usual way), and the context's error,
@@ -86,75 +95,115 @@ func (c *Cache) Fill(ctx context.Context, f *Fill) (*Value, error) {
 	// The read, then PTTL of each cached key, so that no entry outlives
 	// its key. The server tracks every key read on the fill connection.
 	cmds := [][]string{f.Args}
-	const read = 0
-	type pending struct {
-		key   string
-		i     int // element of a Multi reply
-		st    stamp
-		reply int // index of its PTTL reply
-	}
-	keys := make([]pending, 0, len(f.Keys))
+	ts := make([]target, 0, len(f.Keys))
 	for i, k := range f.Keys {
 		if f.Skip != nil && f.Skip[i] {
 			continue
 		}
-		keys = append(keys, pending{key: k, i: i, st: c.stampOf(k), reply: len(cmds)})
+		t := target{key: k, id: f.ID, st: c.stampOf(k), elem: -1, pttl: len(cmds), read: f.Args}
+		if f.Multi {
+			t.elem, t.elems, t.read = i, len(f.Keys), []string{"MGET", k}
+		}
+		ts = append(ts, t)
 		cmds = append(cmds, []string{"PTTL", k})
 	}
 	token := n.token.Load()
-
-	o := newOp(func(o *op) {
-		// On the reader goroutine, in order with invalidations.
-		if s.mode == ModeTracking {
-			n.ack(o.sentAt)
+	o := c.fillOp(n, s, token, ts, cmds, 1)
+	if !f.Multi && len(ts) == 1 {
+		if fl := c.joinOrAdd(n, token, &ts[0], o); fl != nil {
+			c.joined.Add(1)
+			return c.await(ctx, n, fl.o, fl.reply)
 		}
-		r := &o.replies[read]
-		if r.Kind == KindError {
-			if strings.HasPrefix(r.Str, "MOVED ") || strings.HasPrefix(r.Str, "ASK ") {
-				n.slotsMoved()
-				if c.opts.OnMoved != nil {
-					c.opts.OnMoved()
-				}
-			}
-			return
-		}
-		if o.killed {
-			c.discarded.Add(uint64(len(keys)))
-			return
-		}
-		if f.Multi && (r.Kind != KindArray || len(r.Elems) != len(f.Keys)) {
-			return
-		}
-		ttl := c.ttl(s.mode)
-		for _, p := range keys {
-			val := *r
-			if f.Multi {
-				val = r.Elems[p.i]
-			}
-			if val.Kind == KindError {
-				continue
-			}
-			expires := o.sentAt + ttl
-			if pt := &o.replies[p.reply]; pt.Kind == KindInt && pt.Int >= 0 {
-				// PTTL is the key's expiry minus the server's clock
-				// truncated to the millisecond, so up to a millisecond
-				// long; and hits read a clock that may lag by margin.
-				expires = min(expires, o.sentAt+(pt.Int-1)*int64(time.Millisecond)-c.margin)
-			}
-			c.publish(p.key, p.st, &variant{id: f.ID, val: val, node: n, token: token, expires: expires})
-		}
-	}, cmds...)
-	o.read = read
-	o.keys = make([]string, len(keys))
-	for i, p := range keys {
-		o.keys[i] = p.key
 	}
-	o.sentAt = c.realNow()
 	if err := s.fill.send(o); err != nil {
+		o.end(err)
 		c.fillErrors.Add(1)
 		return nil, fmt.Errorf("%w: %v", ErrNotConnected, err)
 	}
+	return c.await(ctx, n, o, 0)
+}
 
+// target is one value an op publishes: the reply (or an element of the
+// reply) of one of its reads, as a variant of a key.
+type target struct {
+	key   string
+	id    string   // variant ID
+	st    stamp    // the key's guard when the op was built
+	reply int      // index of the read's reply in the op's replies
+	elem  int      // element of an MGET reply, or -1 for the whole reply
+	elems int      // with elem: the number of elements the reply must have
+	pttl  int      // index of the key's PTTL reply
+	read  []string // the read, alone, that gives the value again
+}
+
+// fillOp returns an op that sends cmds on s, the session of n, and
+// publishes ts from the replies, as of node token token: first reads
+// (that many commands), then PTTLs. The op's send time is taken now,
+// before it is sent.
+func (c *Cache) fillOp(n *node, s *session, token uint64, ts []target, cmds [][]string, reads int) *op {
+	o := newOp(func(o *op) { c.land(n, s, token, ts, reads, o) }, cmds...)
+	// The reads come first: once the first one has been answered, an
+	// invalidation of a key concerns a write that a read may have missed.
+	o.read = 0
+	o.keys = make([]string, 0, 1)
+	for i := range ts {
+		if i == 0 || ts[i].key != ts[i-1].key {
+			o.keys = append(o.keys, ts[i].key)
+		}
+	}
+	o.sentAt = c.realNow()
+	return o
+}
+
+// land publishes the values of an answered fill or refresh. It runs on the
+// reader goroutine, in order with invalidations.
+func (c *Cache) land(n *node, s *session, token uint64, ts []target, reads int, o *op) {
+	if s.mode == ModeTracking {
+		n.ack(o.sentAt)
+	}
+	for i := range o.replies[:reads] {
+		if r := &o.replies[i]; r.Kind == KindError && (strings.HasPrefix(r.Str, "MOVED ") || strings.HasPrefix(r.Str, "ASK ")) {
+			n.slotsMoved()
+			if c.opts.OnMoved != nil {
+				c.opts.OnMoved()
+			}
+			return
+		}
+	}
+	if o.killed {
+		c.discarded.Add(uint64(len(ts)))
+		return
+	}
+	ttl := c.ttl(s.mode)
+	for i := range ts {
+		t := &ts[i]
+		r := &o.replies[t.reply]
+		if r.Kind == KindError {
+			continue
+		}
+		val := *r
+		if t.elem >= 0 {
+			if r.Kind != KindArray || len(r.Elems) != t.elems {
+				continue
+			}
+			val = r.Elems[t.elem]
+			if val.Kind == KindError {
+				continue
+			}
+		}
+		expires := o.sentAt + ttl
+		if pt := &o.replies[t.pttl]; pt.Kind == KindInt && pt.Int >= 0 {
+			// PTTL is the key's expiry minus the server's clock
+			// truncated to the millisecond, so up to a millisecond
+			// long; and hits read a clock that may lag by margin.
+			expires = min(expires, o.sentAt+(pt.Int-1)*int64(time.Millisecond)-c.margin)
+		}
+		c.publish(t.key, t.st, &variant{id: t.id, val: val, node: n, token: token, expires: expires, read: t.read, elem: t.elem >= 0})
+	}
+}
+
+// await waits for o, sent to n, and returns its reply at index i.
+func (c *Cache) await(ctx context.Context, n *node, o *op, i int) (*Value, error) {
 	timer := time.NewTimer(c.opts.FillTimeout)
 	defer timer.Stop()
 	select {
@@ -172,7 +221,7 @@ func (c *Cache) Fill(ctx context.Context, f *Fill) (*Value, error) {
 		c.fillErrors.Add(1)
 		return nil, fmt.Errorf("%w: %v", ErrNotConnected, o.err)
 	}
-	return &o.replies[read], nil
+	return &o.replies[i], nil
 }
 
 // nodeFor returns the node that serves key, creating it (and starting its

@@ -25,6 +25,12 @@ type variant struct {
 	node    *node  // the node whose invalidation stream covers it
 	token   uint64 // node.token when the fill was sent
 	expires int64  // clock time after which it must not be served
+
+	// read is the command that reads the variant again (for a refresh):
+	// the read as filled, or for an element of an MGET, MGET of the key
+	// alone, whose reply's one element (elem) is the value.
+	read []string
+	elem bool
 }
 
 // find returns the variant called id, or nil.
@@ -68,6 +74,9 @@ func (e *entry) finish() {
 			e.get = v
 		}
 		size += 64 + len(v.id) + v.val.size()
+		for _, a := range v.read {
+			size += 16 + len(a)
+		}
 	}
 	e.weight = uint32(min(size, 1<<31))
 }
@@ -94,16 +103,21 @@ type index struct {
 	shards [indexShards]shard
 }
 
-// shard is one part of the index, with the write guards of its keys.
+// shard is one part of the index, with the write guards and the reads in
+// flight of its keys.
 type shard struct {
-	// mu serialises writers of tab and guards guards: publication of a
-	// fill checks the guards and inserts under mu, and a write through
-	// the client marks its key and drops the entry under mu, so neither
-	// can slip between the other's check and change.
+	// mu serialises writers of tab and guards guards and flights:
+	// publication of a fill checks the guards and inserts under mu, and a
+	// write through the client marks its key and drops the entry under
+	// mu, so neither can slip between the other's check and change.
 	mu     sync.Mutex
 	tab    atomic.Pointer[table]
 	guards [guardsPerShard]guard
-	_      [64]byte
+	// flights are the reads of the shard's keys on their way that a miss
+	// may wait for instead of sending its own (see Cache.joinOrAdd), by
+	// key.
+	flights map[string][]*flight
+	_       [64]byte
 }
 
 // table is an immutable open-addressing hash table with linear probing,

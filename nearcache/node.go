@@ -136,6 +136,10 @@ type node struct {
 	// ASK reply (see slotsMoved).
 	lastMoved atomic.Int64
 
+	// refreshing is the number of refreshes in flight (see
+	// Options.MaxRefreshes).
+	refreshing atomic.Int64
+
 	// mu guards sess, mode and connected.
 	mu        sync.Mutex
 	sess      *session // nil while not connected
@@ -625,6 +629,7 @@ func (n *node) onInvalidate(v *Value, s *session, redirect bool) {
 		n.flush(FlushServer)
 		return
 	}
+	var due []*again
 	for i := range payload.Elems {
 		k := &payload.Elems[i]
 		if k.Kind != KindString {
@@ -633,8 +638,11 @@ func (n *node) onInvalidate(v *Value, s *session, redirect bool) {
 		if !redirect {
 			s.fill.kill(k.Str)
 		}
-		n.c.invalidate(k.Str, redirect)
+		if a := n.c.invalidate(k.Str, redirect); a != nil {
+			due = append(due, a)
+		}
 	}
+	n.c.refresh(due)
 }
 
 // roleOf returns the role in a ROLE reply: "master", "slave", "sentinel".

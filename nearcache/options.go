@@ -86,6 +86,24 @@ type Options struct {
 	// default: nil
 	OnHit func(key string, weight float64)
 
+	// Refresh, when set, is asked whether key is still worth caching when
+	// its entry has just been dropped because the key changed: an
+	// invalidation from the server, or the end of a write through the
+	// client (EndWrite). If it says yes, the cache reads every variant of
+	// the entry again at once on the node's fill connection, so that the
+	// next reads find the new value, and misses meanwhile wait for that
+	// read instead of sending their own. It runs on a connection's reader
+	// goroutine or on the goroutine that calls EndWrite, and must be fast
+	// and not block.
+	// default: nil (no refresh; the next miss fills the key again)
+	Refresh func(key string) bool
+
+	// MaxRefreshes bounds the refreshes (see Refresh) in flight on each
+	// node; a key dropped while as many are in flight is left for the
+	// next miss to fill.
+	// default: 64
+	MaxRefreshes int
+
 	// OnMoved, when set, is called when a fill is answered with MOVED or
 	// ASK, so that the owner can refresh its view of the cluster. It runs
 	// on a connection's reader goroutine and must not block.
@@ -185,6 +203,12 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.DialTimeout < 0 {
 		return bad("DialTimeout", o.DialTimeout)
+	}
+	if o.MaxRefreshes == 0 {
+		o.MaxRefreshes = 64
+	}
+	if o.MaxRefreshes < 1 {
+		return bad("MaxRefreshes", o.MaxRefreshes)
 	}
 	if o.ClientName == "" {
 		o.ClientName = "redhot-nearcache"

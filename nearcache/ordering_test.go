@@ -3,6 +3,7 @@ package nearcache
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,21 +22,33 @@ const pushK = ">2\r\n$10\r\ninvalidate\r\n*1\r\n$1\r\nk\r\n"
 // get, with an injected clock, once its first heartbeat has been answered.
 func newFakeCache(t *testing.T, get func() string) (*Cache, *fakeServer, *fakeClock) {
 	t.Helper()
+	return newFakeCacheWith(t, func(int) string { return get() }, nil)
+}
+
+// newFakeCacheWith is newFakeCache with the i-th GET (from 0) answered by
+// get(i), and the options changed by opts.
+func newFakeCacheWith(t *testing.T, get func(i int) string, opts func(*Options)) (*Cache, *fakeServer, *fakeClock) {
+	t.Helper()
+	var gets atomic.Int64
 	f := newFakeServer(t, func(cmd []string) string {
 		if cmd[0] == "GET" {
-			return get()
+			return get(int(gets.Add(1) - 1))
 		}
 		return defaultReply(cmd)
 	})
 	clk := newFakeClock()
 	cfg := f.config()
-	c, err := New(Options{
+	o := Options{
 		Topology:     func(context.Context, string) (NodeConfig, error) { return cfg, nil },
 		MaxStaleness: time.Hour, // heartbeats only when the test says
 		TTL:          2 * time.Hour,
 		Clock:        clk,
 		Logger:       quiet,
-	})
+	}
+	if opts != nil {
+		opts(&o)
+	}
+	c, err := New(o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +196,8 @@ func TestStalenessBound(t *testing.T) {
 }
 
 // TestWriteGuard checks read-your-writes at the cache's level: a fill sent
-// before a write through the client ended is not published.
+// before a write through the client ended is not published, and the
+// entry cached when the write ends is dropped.
 func TestWriteGuard(t *testing.T) {
 	release := make(chan struct{})
 	sent := make(chan struct{}, 1)
@@ -207,13 +221,18 @@ func TestWriteGuard(t *testing.T) {
 	if _, _, ok := c.GetString("k"); ok {
 		t.Error("a fill sent before a write ended was published")
 	}
+	// A fill that lands while a write is in flight serves the reads
+	// concurrent with the write, and is gone when the write ends.
 	c2, _, _ := newFakeCache(t, func() string { return "$3\r\nnew\r\n" })
 	c2.BeginWrite("k")
 	fillGet(t, c2)
-	if _, _, ok := c2.GetString("k"); ok {
-		t.Error("a fill published while a write was in flight")
+	if _, _, ok := c2.GetString("k"); !ok {
+		t.Error("a fill that landed while a write was in flight was not published")
 	}
 	c2.EndWrite("k")
+	if _, _, ok := c2.GetString("k"); ok {
+		t.Error("an entry filled while a write was in flight is served after the write ended")
+	}
 	fillGet(t, c2)
 	if _, _, ok := c2.GetString("k"); !ok {
 		t.Error("a fill sent after the write ended was not published")

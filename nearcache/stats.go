@@ -36,6 +36,16 @@ type Stats struct {
 	WriteDrops    uint64 `json:"write_drops"`
 	// Drops counts entries removed by Drop (keys that cooled).
 	Drops uint64 `json:"drops"`
+	// Joined counts fills that shared a read of the same key and variant
+	// already in flight instead of sending their own (they are counted
+	// among Misses too).
+	Joined uint64 `json:"joined"`
+	// Refreshes counts keys read again at once because they changed while
+	// cached and were still wanted (Options.Refresh); RefreshesLimited
+	// those left to the next miss because MaxRefreshes refreshes were in
+	// flight on their node.
+	Refreshes        uint64 `json:"refreshes"`
+	RefreshesLimited uint64 `json:"refreshes_limited"`
 	// Flushes counts the times all entries of a node (or, for FlushWrite,
 	// of the cache) were dropped at once, by reason.
 	Flushes map[FlushReason]uint64 `json:"flushes"`
@@ -58,17 +68,20 @@ type NodeStats struct {
 func (c *Cache) Stats() Stats {
 	hits, misses := c.count.sum()
 	st := Stats{
-		Entries:       c.ix.len(),
-		Bytes:         c.policy.WeightedSize(),
-		Hits:          hits,
-		Misses:        misses,
-		Fills:         c.fills.Load(),
-		FillErrors:    c.fillErrors.Load(),
-		Discarded:     c.discarded.Load(),
-		Invalidations: c.invalidations.Load(),
-		WriteDrops:    c.writeDrops.Load(),
-		Drops:         c.drops.Load(),
-		Flushes:       make(map[FlushReason]uint64),
+		Entries:          c.ix.len(),
+		Bytes:            c.policy.WeightedSize(),
+		Hits:             hits,
+		Misses:           misses,
+		Fills:            c.fills.Load(),
+		FillErrors:       c.fillErrors.Load(),
+		Discarded:        c.discarded.Load(),
+		Invalidations:    c.invalidations.Load(),
+		WriteDrops:       c.writeDrops.Load(),
+		Drops:            c.drops.Load(),
+		Joined:           c.joined.Load(),
+		Refreshes:        c.refreshes.Load(),
+		RefreshesLimited: c.refreshLimited.Load(),
+		Flushes:          make(map[FlushReason]uint64),
 	}
 	for r := range c.flushes {
 		if n := c.flushes[r].Load(); n > 0 {
