@@ -76,11 +76,14 @@ func newStripe(capacity, maxKey, blocks int, window int64, now int64) *stripe {
 	}
 }
 
-// memoryBytes is the heap memory the stripe holds.
+// memoryBytes is the heap memory the stripe holds. It reads only fields
+// set once by newStripe, so it needs no lock: entries and heap, which
+// Observe reslices, have capacity len(keys)/maxKey.
 func (s *stripe) memoryBytes() int {
+	capacity := len(s.keys) / s.maxKey
 	return int(unsafe.Sizeof(*s)) +
-		cap(s.entries)*int(unsafe.Sizeof(entry{})) +
-		cap(s.heap)*4 + len(s.index)*8 + len(s.keys) + len(s.sketch)*int(unsafe.Sizeof(sketchBlock{}))
+		capacity*int(unsafe.Sizeof(entry{})) +
+		capacity*4 + len(s.index)*8 + len(s.keys) + len(s.sketch)*int(unsafe.Sizeof(sketchBlock{}))
 }
 
 // noTime marks a time that has not happened yet.
