@@ -7,8 +7,7 @@ import (
 // statsCollector is a prometheus.Collector that reads a Stats value of
 // type S once per scrape and turns it into constant metrics, plus, when
 // top is set, per-key series for the source's top keys. Every collector of
-// this package is one; layers added later (near cache, split, stampede)
-// are a table of statMetrics each.
+// this package is one: a table of statMetrics over its layer's Stats.
 type statsCollector[S any] struct {
 	read    func() S
 	metrics []statMetric[S]

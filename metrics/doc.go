@@ -1,7 +1,7 @@
 // Package metrics exports redhot's state to Prometheus: collectors for the
-// heat tracker, the fleet view and the alert monitor, registered on a
-// prometheus.Registerer the caller owns (never the global default
-// registry).
+// heat tracker, the fleet view, the alert monitor, the near cache and
+// stampede protection, registered on a prometheus.Registerer the caller
+// owns (never the global default registry).
 //
 // Each collector reads its source when scraped (Stats, Totals, Top) and
 // keeps no state of its own, so it costs nothing between scrapes and its
@@ -74,18 +74,36 @@
 //	redhot_alert_notifications_total{notifier,result}       counter  result="sent", "failed" or "dropped"
 //	redhot_alert_notifier_queue_length{notifier}            gauge
 //
-// # Other layers
+// Near cache ([NewNearCacheCollector], for the middleware's
+// Stats().Cache or a *nearcache.Cache's Stats; no per-key or per-node
+// series):
 //
-// The near cache, key splitting and stampede protection plug in the same
-// way, each with a constructor that takes its layer's Stats method and
-// turns one Stats value per scrape into constant metrics with the
-// package's statsCollector (a table of descriptors and value functions):
+//	redhot_nearcache_hits_total, redhot_nearcache_misses_total   counter  lookups
+//	redhot_nearcache_hit_ratio                   gauge    hits / lookups since start (0 before any)
+//	redhot_nearcache_fills_total                 counter  replies published to the cache
+//	redhot_nearcache_fill_errors_total           counter
+//	redhot_nearcache_discarded_fills_total       counter  fills the key changed under
+//	redhot_nearcache_joined_fills_total          counter  misses that shared a read in flight
+//	redhot_nearcache_invalidations_total         counter  entries dropped on the server's word
+//	redhot_nearcache_write_drops_total           counter  entries dropped before a write through the client
+//	redhot_nearcache_drops_total                 counter  entries dropped when their key cooled
+//	redhot_nearcache_refreshes_total, redhot_nearcache_refreshes_limited_total
+//	redhot_nearcache_flushes_total{reason}       counter  reason="connection-lost", "stale", "server-flush",
+//	                                                      "role-change", "slots-moved" or "write"
+//	redhot_nearcache_entries                     gauge
+//	redhot_nearcache_bytes                       gauge    estimated memory, as weighed against MaxBytes
+//	redhot_nearcache_mode{mode}                  gauge    1 for the current mode, 0 for the others:
+//	                                                      "connecting", "tracking", "redirect", "ttl-only", "off"
+//	redhot_nearcache_nodes{mode}                 gauge    nodes in each mode
+//	redhot_nearcache_staleness_bound_seconds     gauge
 //
-//	NewNearCacheCollector(stats func() nearcache.Stats)  redhot_nearcache_{hits,misses,fills,fill_errors,invalidations}_total,
-//	                                                     redhot_nearcache_flushes_total{reason}, redhot_nearcache_entries, redhot_nearcache_bytes
-//	NewSplitCollector(stats func() split.Stats)          redhot_split_* (keys split, replica reads)
-//	NewStampedeCollector(stats func() stampede.Stats)    redhot_stampede_{hits,misses,coalesced,loader_calls,loader_errors,early_recomputations}_total, ...
+// Stampede protection ([NewStampedeCollector], for a *stampede.Cache's
+// Stats), one counter per field of stampede.Stats:
 //
-// They are not written yet: each belongs with its layer's Stats once that
-// settles.
+//	redhot_stampede_{hits,negative_hits,misses,coalesced}_total
+//	redhot_stampede_{loader_calls,loader_errors,loader_panics,early_recomputations}_total
+//	redhot_stampede_{lease_acquisitions,lease_waits,lease_timeouts,leases_lost}_total
+//	redhot_stampede_{stale_served,redis_errors,format_errors}_total
+//
+// Key splitting (package split) keeps no counters, so it has no collector.
 package metrics

@@ -124,8 +124,8 @@ func (c *Cache) Delete(ctx context.Context, key string) error {
 // value and storing the result for ttl.
 //
 // A fresh value costs one GET. A value close to expiry may also start a
-// background recomputation (XFetch, see Options.Beta) while Fetch returns
-// the current value at once. Without a fresh value, the concurrent callers
+// background recomputation (see Options.Beta) while Fetch returns the
+// current value at once. Without a fresh value, the concurrent callers
 // of this process share one fill: it takes the key's lease, calls load once
 // and stores the value, or, if another process holds the lease, waits for
 // that process's value (see Options.WaitTimeout and OnLeaseTimeout).
@@ -174,8 +174,8 @@ func (c *Cache) Fetch(ctx context.Context, key string, ttl time.Duration, load L
 		if e.kind == kindNotFound {
 			c.stats.negativeHits.Add(1)
 		}
-		if early(e, now, c.opts.Beta, c.opts.Rand()) {
-			c.recompute(ctx, key, ttl, load, e)
+		if early(key, e, now, c.opts.Beta, ttl) {
+			c.recompute(ctx, key, ttl, load, e, now)
 		}
 		return owned(e.result())
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -135,16 +136,16 @@ func TestLoaderPanic(t *testing.T) {
 	}
 }
 
-// TestEarlyRecomputation checks XFetch: a read close enough to expiry
-// starts a recomputation in the background and returns the current value
-// at once; later reads keep getting it until the new value is stored.
+// TestEarlyRecomputation: the first read past the entry's recomputation
+// point starts a recomputation in the background and returns the current
+// value at once; later reads keep getting it until the new value is
+// stored.
 func TestEarlyRecomputation(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
+	admin := newClient(s)
 	clk := newFakeClock()
-	var draw atomic.Value // float64
-	draw.Store(0.99)
-	c := newCache(t, newClient(s), Options{Clock: clk, Rand: func() float64 { return draw.Load().(float64) }})
+	c := newCache(t, newClient(s), Options{Clock: clk})
 	ctx := timeout(t, 10*time.Second)
 
 	var calls atomic.Int64
@@ -156,7 +157,18 @@ func TestEarlyRecomputation(t *testing.T) {
 	if _, err := c.Fetch(ctx, "k", 10*time.Second, first); err != nil {
 		t.Fatal(err)
 	}
-	expiry := epoch.Add(11 * time.Second)
+	raw, err := admin.Get(ctx, "k").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := decode(raw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := epoch.Add(11 * time.Second); !e.expiry.Equal(want) || e.delta != time.Second {
+		t.Fatalf("stored expiry %v, delta %v; want %v, 1s", e.expiry, e.delta, want)
+	}
+	point := e.expiry.Add(-RefreshLead(e.delta, 1, drawOf("k", e)))
 
 	gate := make(chan struct{})
 	second := func(context.Context) ([]byte, error) {
@@ -164,18 +176,17 @@ func TestEarlyRecomputation(t *testing.T) {
 		<-gate
 		return []byte("new"), nil
 	}
-	// 500ms before expiry, p = exp(-0.5) ≈ 0.61: a draw of 0.99 does not
-	// recompute, a draw of 0.5 does.
-	clk.Set(expiry.Add(-500 * time.Millisecond))
+	// Just before the point, nothing happens however many reads come.
+	clk.Set(point.Add(-time.Millisecond))
 	for range 5 {
 		if v, err := c.Fetch(ctx, "k", 10*time.Second, second); string(v) != "old" || err != nil {
 			t.Fatalf("Fetch = %q, %v; want old, nil", v, err)
 		}
 	}
 	if calls.Load() != 1 {
-		t.Fatalf("%d loader calls with draws above p; want 1", calls.Load())
+		t.Fatalf("%d loader calls before the point; want 1", calls.Load())
 	}
-	draw.Store(0.5)
+	clk.Set(point)
 	for range 20 {
 		// The loader is blocked on gate, so these return without waiting
 		// for it: they get the current value.
@@ -184,13 +195,163 @@ func TestEarlyRecomputation(t *testing.T) {
 		}
 	}
 	eventually(t, 5*time.Second, "background recomputation started", func() bool { return calls.Load() == 2 })
+	clk.Add(300 * time.Millisecond) // the loader takes 300ms
 	close(gate)
 	eventually(t, 5*time.Second, "new value stored", func() bool {
 		v, err := c.Fetch(ctx, "k", 10*time.Second, second)
 		return err == nil && string(v) == "new"
 	})
+	raw, err = admin.Get(ctx, "k").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e, err = decode(raw); err != nil {
+		t.Fatal(err)
+	}
+	// delta runs from the read that decided to recompute (at the point)
+	// to the value being ready.
+	if want := point.Add(300*time.Millisecond + 10*time.Second).Truncate(time.Millisecond); e.delta != 300*time.Millisecond || !e.expiry.Equal(want) {
+		t.Errorf("recomputed entry: delta %v, expiry %v; want 300ms, %v", e.delta, e.expiry, want)
+	}
 	if st := c.Stats(); st.EarlyRecomputations != 1 || st.Misses != 1 || calls.Load() != 2 {
 		t.Fatalf("Stats = %+v, %d loader calls; want 1 early recomputation, 1 miss (the first Fetch) and 2 calls", st, calls.Load())
+	}
+}
+
+// TestEarlyOncePerTTL reads a key through three caches (three processes)
+// at a steady rate on an injected clock, for several TTLs, at a slow and a
+// fast rate: each value is recomputed exactly once, in the background,
+// starting within its recomputation window (after the entry's point, by
+// at most one read interval), so that no read ever misses and the loader
+// runs once per refresh. The loader takes delta on the clock; reads go on
+// while it runs.
+func TestEarlyOncePerTTL(t *testing.T) {
+	t.Parallel()
+	const (
+		ttl     = time.Second
+		delta   = 100 * time.Millisecond
+		periods = 5
+	)
+	for _, step := range []time.Duration{25 * time.Millisecond, time.Millisecond} {
+		t.Run(step.String(), func(t *testing.T) {
+			t.Parallel()
+			s := newServer(t)
+			admin := newClient(s)
+			clk := newFakeClock()
+			var caches []*Cache
+			for range 3 {
+				caches = append(caches, newCache(t, newClient(s), Options{Clock: clk, PollInterval: 5 * time.Millisecond}))
+			}
+			ctx := timeout(t, 30*time.Second)
+			var calls atomic.Int64
+			started := make(chan struct{})
+			proceed := make(chan struct{})
+			load := func(ctx context.Context) ([]byte, error) {
+				n := calls.Add(1)
+				if n == 1 {
+					clk.Add(delta) // the first fill: the reader waits for it
+					return []byte("1"), nil
+				}
+				started <- struct{}{}
+				select {
+				case <-proceed:
+				case <-ctx.Done():
+					return nil, ctx.Err()
+				}
+				return []byte(strconv.FormatInt(n, 10)), nil
+			}
+			stored := func() entry {
+				raw, err := admin.Get(ctx, "k").Result()
+				if err != nil {
+					t.Fatalf("GET k: %v", err)
+				}
+				e, err := decode(raw)
+				if err != nil {
+					t.Fatal(err)
+				}
+				return e
+			}
+			if _, err := caches[0].Fetch(ctx, "k", ttl, load); err != nil {
+				t.Fatal(err)
+			}
+			cur := stored()
+			val := "1"
+			end := clk.Now().Add(periods * ttl)
+			lo, hi := RefreshLead(delta, 1, 0), RefreshLead(delta, 1, 1)
+			var refreshes int
+			for i := 0; clk.Now().Before(end); i++ {
+				clk.Add(step)
+				past := early("k", cur, clk.Now(), 1, ttl)
+				if v, err := caches[i%len(caches)].Fetch(ctx, "k", ttl, load); string(v) != val || err != nil {
+					t.Fatalf("Fetch %v before expiry = %q, %v; want %q, nil", cur.expiry.Sub(clk.Now()), v, err, val)
+				}
+				if !past {
+					select {
+					case <-started:
+						t.Fatalf("a refresh started %v before expiry, before the entry's point", cur.expiry.Sub(clk.Now()))
+					default:
+					}
+					continue
+				}
+				// The first read past the point starts the refresh.
+				select {
+				case <-started:
+				case <-ctx.Done():
+					t.Fatalf("no refresh started %v before expiry, past the entry's point", cur.expiry.Sub(clk.Now()))
+				}
+				refreshes++
+				lead := cur.expiry.Sub(clk.Now())
+				point := RefreshLead(cur.delta, 1, drawOf("k", cur))
+				if lead > point || lead <= point-step || lead > hi || lead <= lo-step {
+					t.Fatalf("refresh %d started %v before expiry; want within a read interval (%v) after its point, %v before expiry, in [%v, %v]", refreshes, lead, step, point, lo, hi)
+				}
+				// Reads go on while the loader runs, for delta.
+				for range delta / step {
+					clk.Add(step)
+					i++
+					if v, err := caches[i%len(caches)].Fetch(ctx, "k", ttl, load); string(v) != val || err != nil {
+						t.Fatalf("Fetch during refresh %d = %q, %v; want %q, nil", refreshes, v, err, val)
+					}
+				}
+				proceed <- struct{}{}
+				old := cur.expiry
+				eventually(t, 5*time.Second, "refreshed value stored", func() bool { return !stored().expiry.Equal(old) })
+				// Caches that found the lease held stay out for
+				// PollInterval (real time); let that pass, so that the
+				// next point is met by whichever cache reads first.
+				eventually(t, 5*time.Second, "no recomputation in progress", func() bool {
+					for _, c := range caches {
+						c.mu.Lock()
+						n := len(c.refreshing)
+						c.mu.Unlock()
+						if n > 0 {
+							return false
+						}
+					}
+					return true
+				})
+				cur = stored()
+				val = strconv.FormatInt(calls.Load(), 10)
+				if cur.delta != delta || cur.payload != val {
+					t.Fatalf("refresh %d stored %q, delta %v; want %q, %v", refreshes, cur.payload, cur.delta, val, delta)
+				}
+			}
+			var st Stats
+			for _, c := range caches {
+				s := c.Stats()
+				st.Misses += s.Misses
+				st.EarlyRecomputations += s.EarlyRecomputations
+				st.LoaderCalls += s.LoaderCalls
+			}
+			// Each refresh gives the value ttl minus about 1.5 delta more
+			// life: over five ttls, five refreshes, or six.
+			if refreshes < periods || refreshes > periods+1 {
+				t.Errorf("%d refreshes in %d TTLs; want %d or %d", refreshes, periods, periods, periods+1)
+			}
+			if st.Misses != 1 || st.EarlyRecomputations != uint64(refreshes) || st.LoaderCalls != uint64(refreshes)+1 || calls.Load() != int64(refreshes)+1 {
+				t.Errorf("Stats %+v, %d loader calls; want 1 miss (the first read), %d early recomputations and %d loader calls", st, calls.Load(), refreshes, refreshes+1)
+			}
+		})
 	}
 }
 

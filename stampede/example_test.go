@@ -11,18 +11,20 @@ import (
 	"github.com/redhot/redhot/stampede"
 )
 
-// How likely one read is to recompute a value that took 200ms to compute,
-// as its expiry nears (β = 1).
-func ExampleEarlyProbability() {
-	for _, left := range []time.Duration{2 * time.Second, time.Second, 500 * time.Millisecond, 200 * time.Millisecond, 0} {
-		fmt.Printf("%v left: %.4f\n", left, stampede.EarlyProbability(left, 200*time.Millisecond, 1))
+// How long before expiry a value that took 200ms to compute is
+// recomputed, for the lowest, middle and highest draws, with the default
+// Beta of 1 and with Beta 0.5: however often it is read.
+func ExampleRefreshLead() {
+	for _, beta := range []float64{1, 0.5} {
+		fmt.Printf("beta %v:", beta)
+		for _, draw := range []float64{0, 0.5, 0.999} {
+			fmt.Printf(" %v", stampede.RefreshLead(200*time.Millisecond, beta, draw).Round(time.Millisecond))
+		}
+		fmt.Println()
 	}
 	// Output:
-	// 2s left: 0.0000
-	// 1s left: 0.0067
-	// 500ms left: 0.0821
-	// 200ms left: 0.3679
-	// 0s left: 1.0000
+	// beta 1: 300ms 400ms 500ms
+	// beta 0.5: 250ms 300ms 350ms
 }
 
 // A service reads a hot product page through the cache. This example needs

@@ -25,7 +25,9 @@ func (c *Cache) fill(ctx context.Context, key string, ttl time.Duration, load Lo
 		}
 	}()
 	for {
+		sent := c.opts.Clock.Now()
 		a, err := c.acquire(ctx, n, token)
+		rtt := c.opts.Clock.Now().Sub(sent)
 		if err != nil {
 			return c.fillFailed(ctx, key, load, err)
 		}
@@ -49,7 +51,7 @@ func (c *Cache) fill(ctx context.Context, key string, ttl time.Duration, load Lo
 		}
 		if a.got {
 			c.stats.leaseAcquired.Add(1)
-			return c.hold(ctx, n, token, ttl, load)
+			return c.hold(ctx, n, token, ttl, load, sent, rtt)
 		}
 
 		// Another caller holds the lease. Subscribe to its notification
@@ -124,9 +126,15 @@ func (c *Cache) fillFailed(ctx context.Context, key string, load Loader, err err
 // hold runs load as the lease holder of n: it keeps the lease while load
 // runs, then stores what should be stored, releases the lease and wakes
 // the waiters. The value is returned even if it could not be stored.
-func (c *Cache) hold(ctx context.Context, n names, token string, ttl time.Duration, load Loader) (string, error) {
+//
+// The entry's delta is what replacing the value cost, not just the loader:
+// from begun (when the recomputation was decided: the read that asked for
+// it, or the fill's lease request) to the value being ready, plus rtt (how
+// long taking the lease took) for the release still to come. Early
+// recomputation leads by a multiple of delta, so when Redis round trips or
+// the scheduler slow down, the next recomputation starts earlier with them.
+func (c *Cache) hold(ctx context.Context, n names, token string, ttl time.Duration, load Loader, begun time.Time, rtt time.Duration) (string, error) {
 	stop := c.keepLease(ctx, n, token)
-	start := c.opts.Clock.Now()
 	v, lerr := c.callLoader(ctx, load)
 	now := c.opts.Clock.Now()
 	lost := stop()
@@ -134,7 +142,7 @@ func (c *Cache) hold(ctx context.Context, n names, token string, ttl time.Durati
 	var encoded string
 	if store {
 		e.expiry = now.Add(keep)
-		e.delta = now.Sub(start)
+		e.delta = max(now.Sub(begun)+rtt, 0)
 		encoded = e.encode()
 	}
 	ok, err := c.release(ctx, n, token, encoded, keep+c.opts.StaleTTL)

@@ -59,18 +59,21 @@ type Options struct {
 	// default: none; required
 	Client redis.UniversalClient
 
-	// Beta is XFetch's β: how eagerly a value is recomputed before it
-	// expires. A read recomputes in the background with probability
-	// exp(-remaining/(delta·Beta)), where delta is how long the last
-	// computation took (see EarlyProbability). Larger is earlier; under a
-	// steady rate of λ reads per second the recomputation starts about
-	// delta·Beta·ln(λ·delta·Beta) before expiry: for 20,000 reads/s of a
-	// key that takes 100ms to compute, 0.76s early with Beta 1 and 0.19s
-	// with Beta 0.3, so a 1s TTL is recomputed about three times, or once,
-	// per TTL. Lower it for keys read very often with a TTL close to their
-	// compute time; keep delta·Beta·ln(λ·delta·Beta) well above delta, or
-	// the recomputation may finish after expiry. Negative disables early
-	// recomputation.
+	// Beta sets how long before expiry a value read while it is about to
+	// expire is recomputed in the background, in units of delta, the time
+	// its last computation took (the loader, the lease and a round trip to
+	// store it): the recomputation is meant to finish
+	// Beta·delta before expiry, so it starts at the first read that finds
+	// at most delta·(1 + Beta·(0.5 + x)) left, where x in [0, 1) is a draw
+	// every process derives alike from the key and the stored entry (see
+	// RefreshLead), but never more than half the Fetch's ttl before expiry.
+	// This point does not depend on how often the key is read or by how
+	// many processes (see the package documentation for why plain XFetch
+	// does). Larger is safer against a loader slower than last time, and
+	// costs more: each early recomputation shortens a value's life by about
+	// Beta·delta, so a key read all the time costs ttl/(ttl − Beta·delta)
+	// loader calls per ttl (1.11 for a 100ms loader, a 1s ttl and Beta 1).
+	// Negative disables early recomputation.
 	// default: 1
 	Beta float64
 
@@ -132,9 +135,10 @@ type Options struct {
 	// default: the system clock
 	Clock Clock
 
-	// Rand returns uniform random numbers in [0, 1) for the early
-	// recomputation draw and the jitter. It must be safe for concurrent
-	// use. Lease tokens always come from crypto/rand.
+	// Rand returns uniform random numbers in [0, 1) for the jitter. It
+	// must be safe for concurrent use. The early recomputation point is not
+	// random per read but a hash of the entry (see Beta), and lease tokens
+	// always come from crypto/rand.
 	// default: math/rand/v2.Float64
 	Rand func() float64
 }

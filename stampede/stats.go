@@ -25,8 +25,8 @@ type Stats struct {
 	// LoaderPanics are the LoaderErrors that were panics.
 	LoaderPanics uint64
 	// EarlyRecomputations are background recomputations of a value that
-	// had not expired yet (XFetch) that took the lease and called the
-	// loader.
+	// had not expired yet (see Options.Beta) that took the lease and
+	// called the loader.
 	EarlyRecomputations uint64
 	// LeaseAcquisitions are leases taken, for fills and early
 	// recomputations.

@@ -38,6 +38,7 @@ func (a *cacheAside) get(ctx context.Context, i int, key string, load func(conte
 
 func (a *cacheAside) misses() uint64      { return a.missed.Load() }
 func (a *cacheAside) staleServed() uint64 { return 0 }
+func (a *cacheAside) early() uint64       { return 0 }
 func (a *cacheAside) close() error        { return nil }
 
 // lockPoll is ProbabilisticCache.get_hot_key_safe of the seed article,
@@ -91,6 +92,7 @@ func (a *lockPoll) get(ctx context.Context, i int, key string, load func(context
 
 func (a *lockPoll) misses() uint64      { return a.missed.Load() }
 func (a *lockPoll) staleServed() uint64 { return 0 }
+func (a *lockPoll) early() uint64       { return 0 }
 func (a *lockPoll) close() error        { return nil }
 
 // redhot is one stampede.Cache per client, as in one per process.
@@ -128,6 +130,14 @@ func (a *redhot) staleServed() uint64 {
 	var n uint64
 	for _, c := range a.caches {
 		n += c.Stats().StaleServed
+	}
+	return n
+}
+
+func (a *redhot) early() uint64 {
+	var n uint64
+	for _, c := range a.caches {
+		n += c.Stats().EarlyRecomputations
 	}
 	return n
 }

@@ -105,16 +105,20 @@ func summarize(cfg Config, l *loaderTrack, calls [][]span, run time.Duration) Re
 	refreshes := episodes(busy, cfg.Loader/2)
 
 	var all, during []time.Duration
-	var slow int64
+	var slow, slowDuring int64
 	for _, mine := range calls {
 		for _, c := range mine {
 			d := c.end - c.start
 			all = append(all, d)
-			if overlaps(busy, c) {
+			in := overlaps(busy, c)
+			if in {
 				during = append(during, d)
 			}
 			if d >= cfg.Loader/2 {
 				slow++
+				if in {
+					slowDuring++
+				}
 			}
 		}
 	}
@@ -122,29 +126,30 @@ func summarize(cfg Config, l *loaderTrack, calls [][]span, run time.Duration) Re
 	slices.Sort(during)
 
 	res := Result{
-		P50Ms:                ms(quantile(during, 0.50)),
-		P99Ms:                ms(quantile(during, 0.99)),
-		P99AllMs:             ms(quantile(all, 0.99)),
-		SlowCalls:            slow,
-		LoaderCalls:          loaderCalls,
-		Refreshes:            refreshes,
-		LoaderCallsPerTTL:    round(float64(loaderCalls) / float64(cfg.TTLPeriods)),
-		MaxConcurrentLoaders: most,
-		TTLPeriods:           cfg.TTLPeriods,
-		RefreshMs:            ms(refreshTime),
-		Calls:                int64(len(all)),
-		CallsDuringRefresh:   int64(len(during)),
-		Callers:              cfg.Callers,
-		Clients:              cfg.Clients,
-		LoaderMs:             ms(cfg.Loader),
-		TTLMs:                ms(cfg.TTL),
-		Seconds:              round(run.Seconds()),
+		P50Ms:                  ms(quantile(during, 0.50)),
+		P99Ms:                  ms(quantile(during, 0.99)),
+		P99AllMs:               ms(quantile(all, 0.99)),
+		SlowCalls:              slow,
+		SlowCallsDuringRefresh: slowDuring,
+		LoaderCalls:            loaderCalls,
+		Refreshes:              refreshes,
+		LoaderCallsPerExpiry:   round(float64(loaderCalls) / float64(cfg.TTLPeriods)),
+		MaxConcurrentLoaders:   most,
+		TTLPeriods:             cfg.TTLPeriods,
+		RefreshMs:              ms(refreshTime),
+		Calls:                  int64(len(all)),
+		CallsDuringRefresh:     int64(len(during)),
+		Callers:                cfg.Callers,
+		Clients:                cfg.Clients,
+		LoaderMs:               ms(cfg.Loader),
+		TTLMs:                  ms(cfg.TTL),
+		Seconds:                round(run.Seconds()),
 	}
 	if len(during) > 0 {
 		res.MaxMs = ms(during[len(during)-1])
 	}
 	if refreshes > 0 {
-		res.LoaderCallsPerExpiry = round(float64(loaderCalls) / float64(refreshes))
+		res.LoaderCallsPerRefresh = round(float64(loaderCalls) / float64(refreshes))
 	}
 	return res
 }

@@ -44,7 +44,8 @@ type Config struct {
 	// Think is the mean pause of a caller between two reads (uniform in
 	// [Think/2, 3·Think/2]).
 	Think time.Duration
-	// Beta is redhot's XFetch β; 0 means the library default (1).
+	// Beta is redhot's stampede.Options.Beta, how many loader calls ahead
+	// of expiry a refresh aims to finish; 0 means the library default (1).
 	Beta float64
 	// Seed seeds the callers' pauses.
 	Seed uint64
@@ -62,11 +63,21 @@ var Quick = Config{Callers: 100, Clients: 4, PoolSize: 16, Loader: 50 * time.Mil
 // Result is one JSON line of the report: one approach's run.
 type Result struct {
 	Approach string `json:"approach"`
-	// LoaderCallsPerExpiry is loader calls per recomputation of the key:
-	// LoaderCalls / Refreshes. A stampede-free approach scores 1.
+	// LoaderCallsPerExpiry is the load on the backing store per expiry of
+	// the key: LoaderCalls / TTLPeriods, the number of TTLs the run
+	// lasted. A stampede-free approach that recomputes at expiry scores
+	// about 1 (a little under, since a value lives a TTL plus a loader
+	// call); early recomputation scores a little over 1, since each early
+	// refresh shortens a value's life by its lead.
 	LoaderCallsPerExpiry float64 `json:"loader_calls_per_expiry"`
+	// LoaderCallsPerRefresh is loader calls per recomputation of the key:
+	// LoaderCalls / Refreshes. Above 1, callers loaded the same value
+	// several times (a stampede).
+	LoaderCallsPerRefresh float64 `json:"loader_calls_per_refresh"`
 	// P50Ms, P99Ms and MaxMs are caller latencies of the calls that
-	// overlapped a refresh: a span during which some loader call ran.
+	// overlapped a refresh: a span during which some loader call ran. A
+	// caller that waited for the loader shows a latency of at least a
+	// loader call.
 	P50Ms float64 `json:"p50_ms"`
 	P99Ms float64 `json:"p99_ms"`
 	MaxMs float64 `json:"max_ms"`
@@ -76,8 +87,10 @@ type Result struct {
 	// call or ran one. Early recomputation aims at zero.
 	Misses uint64 `json:"misses"`
 	// SlowCalls counts calls that took at least half a loader call, for
-	// whatever reason (a miss, or a starved machine).
-	SlowCalls int64 `json:"slow_calls"`
+	// whatever reason (a miss, or a starved machine);
+	// SlowCallsDuringRefresh those among CallsDuringRefresh.
+	SlowCalls              int64 `json:"slow_calls"`
+	SlowCallsDuringRefresh int64 `json:"slow_calls_during_refresh"`
 	// LoaderCalls counts loader calls started during the run, from all
 	// clients.
 	LoaderCalls int `json:"loader_calls"`
@@ -88,9 +101,9 @@ type Result struct {
 	// (cache-aside, lock-poll) or an early recomputation that pre-empted
 	// one (redhot).
 	Refreshes int `json:"refreshes"`
-	// LoaderCallsPerTTL is LoaderCalls / TTLPeriods: the load on the
-	// backing store per TTL, which early recomputation raises above one.
-	LoaderCallsPerTTL float64 `json:"loader_calls_per_ttl"`
+	// EarlyRecomputations counts refreshes that ran before the value
+	// expired (redhot only).
+	EarlyRecomputations uint64 `json:"early_recomputations"`
 	// MaxConcurrentLoaders is the most loader calls in flight at once.
 	MaxConcurrentLoaders int `json:"max_concurrent_loaders"`
 	// TTLPeriods is the length of the run in TTLs.
@@ -121,6 +134,8 @@ type approach interface {
 	misses() uint64
 	// staleServed reports expired values served so far.
 	staleServed() uint64
+	// early reports recomputations so far that ran before expiry.
+	early() uint64
 	// close releases what the approach holds (not the clients).
 	close() error
 }
@@ -188,7 +203,7 @@ func runOne(ctx context.Context, cfg Config, srv *redistest.Server, name string,
 	}
 	run := time.Duration(cfg.TTLPeriods) * cfg.TTL
 	lt.reset()
-	warmMisses := a.misses()
+	warmMisses, warmEarly := a.misses(), a.early()
 	t0 := time.Now()
 	lt.start(t0)
 	end := t0.Add(run)
@@ -226,7 +241,7 @@ func runOne(ctx context.Context, cfg Config, srv *redistest.Server, name string,
 		}()
 	}
 	wg.Wait()
-	stale, misses := a.staleServed(), a.misses()-warmMisses
+	stale, misses, early := a.staleServed(), a.misses()-warmMisses, a.early()-warmEarly
 	if err := a.close(); err != nil {
 		return Result{}, err
 	}
@@ -235,6 +250,7 @@ func runOne(ctx context.Context, cfg Config, srv *redistest.Server, name string,
 	res.Errors = errs
 	res.StaleServed = stale
 	res.Misses = misses
+	res.EarlyRecomputations = early
 	if name == "redhot" {
 		res.Beta = cfg.Beta
 		if res.Beta == 0 {

@@ -16,7 +16,7 @@ import (
 
 func main() {
 	quick := flag.Bool("quick", false, "a small run (100 callers, 50 ms loader, 6 TTLs of 500 ms)")
-	beta := flag.Float64("beta", 0, "redhot's XFetch beta (0: the library default, 1)")
+	beta := flag.Float64("beta", 0, "redhot's stampede.Options.Beta: how many loader runs ahead of expiry a refresh aims to finish (0: the library default, 1)")
 	flag.Parse()
 	cfg := stampede.Full
 	if *quick {
