@@ -177,7 +177,7 @@ func (c *Cache) realNow() int64 {
 func (c *Cache) GetString(key string) (value string, exists, ok bool) {
 	h := c.ix.hash(key)
 	e := c.ix.get(h, key)
-	if e == nil || e.get == nil || !e.get.valid(c.clock.Now()) {
+	if e == nil || e.get == nil || !c.live(e.get) {
 		c.count.miss()
 		return "", false, false
 	}
@@ -200,7 +200,7 @@ func (c *Cache) Lookup(key, id string) *Value {
 	if e != nil {
 		v = e.find(id)
 	}
-	if v == nil || !v.valid(c.clock.Now()) {
+	if v == nil || !c.live(v) {
 		c.count.miss()
 		return nil
 	}
@@ -210,6 +210,26 @@ func (c *Cache) Lookup(key, id string) *Value {
 	}
 	return &v.val
 }
+
+// live reports whether v may be served now. Hits read the sampled clock;
+// within nearWindow of the entry's expiry or of its node's staleness
+// deadline they read the real clock too, so a clock goroutine starved of
+// CPU (for up to nearWindow) cannot stretch either bound. Far from both,
+// the sample is enough, and a hit costs one atomic load of the clock.
+func (c *Cache) live(v *variant) bool {
+	now := c.clock.Now()
+	if !v.valid(now) {
+		return false
+	}
+	if c.coarse != nil && !v.valid(now+int64(nearWindow)) {
+		return v.valid(nanotime() + c.margin)
+	}
+	return true
+}
+
+// nearWindow is how close to an entry's expiry or its node's deadline a
+// hit stops trusting the sampled clock alone.
+const nearWindow = 100 * time.Millisecond
 
 // sampled is the slow part of one hit in SampleEvery: it checks v against
 // the real clock, in case the sampled clock lags, reports the hit to the

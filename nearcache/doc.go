@@ -93,7 +93,9 @@
 // The hit path reads an index of immutable open-addressing tables behind
 // atomic pointers, one per shard, and takes no lock; a sampled clock keeps
 // the monotonic clock's cost (20 to 30 ns on a virtual machine) off most
-// hits. The size bound (entries and bytes) and the choice of victims
+// hits. Within 100 ms of an entry's expiry or of its node's staleness
+// deadline a hit reads the real clock as well, so a starved sampling
+// goroutine cannot stretch either bound. The size bound (entries and bytes) and the choice of victims
 // belong to an otter cache that mirrors the index; it hears of one hit in
 // SampleEvery, and runs its maintenance on the goroutine whose call made
 // it due rather than on a new goroutine each time, which under a stream
