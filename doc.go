@@ -13,7 +13,12 @@
 // [Middleware.Subscribe]). Reads of hot keys, of keys pinned with
 // [Middleware.Pin] and of keys matching Options.Patterns are answered
 // from a near cache in process memory (package nearcache); everything else
-// goes to Redis untouched.
+// goes to Redis untouched, or, with Options.Replicas, hot reads the near
+// cache does not answer go to replicas. [Middleware.JoinFleet] shares what
+// is hot with the service's other instances, so that a key hot across the
+// fleet is cached everywhere, and [Middleware.WriteHot] with
+// [Middleware.Counter] and friends say which keys to split and make their
+// split forms on the same client.
 //
 // # What is cached
 //
@@ -58,6 +63,57 @@
 //     Options.AllowTTLOnly is set; then entries live Options.TTLOnly (100
 //     ms by default), which becomes the staleness bound. Stats reports the
 //     mode and the bound in force.
+//
+// # Reading from replicas
+//
+// With Options.Replicas set, the middleware runs a replica.Router on the
+// client: a standalone primary's replicas (found with INFO replication, or
+// given) or, in a cluster, the replicas of each slot's primary. A read
+// that the near cache does not answer (the cache is off or still
+// connecting, the command is not one it caches, such as GETRANGE or
+// ZRANGEBYSCORE, or a fill failed) goes to an in-sync replica when every
+// key it names is one the middleware would cache: hot in the tracker,
+// pinned, matching Patterns, or hot across the fleet. Writes, reads of
+// other keys, reads after WATCH and pipelines and transactions go to the
+// primary. Reads of a key this client wrote within
+// Options.Replicas.ReadYourWrites (2 seconds unless set), in a single
+// command or a pipeline, go to the primary too, so a client reads its own
+// writes; other clients' writes reach the replicas within their lag
+// (replica.Options.MaxLag). A replica that fails a read is skipped and the
+// read retried on the primary. [Middleware.Router] gives each replica's
+// state; Stats counts replica and primary reads.
+//
+// # Across a fleet
+//
+// Each instance sees only its own traffic: a key read 30 times a second on
+// each of forty instances is warm everywhere and hot nowhere.
+// [Middleware.JoinFleet] makes the instance a fleet.Member on the same
+// client: it publishes its hot keys and its near cache's counters to a
+// Redis Stream and reads everyone's. A key hot across the fleet is then
+// cached here (and routed to replicas) even though it is only warm
+// locally, and dropped from the cache when it cools fleet-wide, unless it
+// is hot here, pinned or a pattern. Every member sees every instance's
+// near-cache hits, misses, fills, invalidations, entries and mode
+// (fleet.Member.Instances and CacheTotals; the dashboard shows them). The
+// fleet's stream itself is observed like any key but never read from a
+// replica. Close leaves the fleet.
+//
+// # Write-hot keys and splitting them
+//
+// The near cache and replicas spread reads; nothing in the middleware can
+// spread the writes of one key, because each write must reach the one
+// primary that holds it. [Middleware.WriteHot] (and Stats.WriteHot) lists
+// the keys hot now mostly by writes, at least half of their rate, such as
+// a global counter. Package split spreads such a key over several keys on
+// distinct slots and primaries; [Middleware.Counter], [Middleware.Value],
+// [Middleware.Set] and [Middleware.Hash] make its objects on the
+// middleware's client (one split.Splitter, Options.Split, closed by
+// Close), so their commands are observed and their writes keep the near
+// cache correct. The middleware never rewrites key names in the hook:
+// every reader and writer of a key must switch to its split form
+// together, which only the service can arrange.
+//
+// # Limits
 //
 // The bound assumes the node that answers a fill is the one that takes the
 // key's writes. A cluster primary cut off from its cluster but not from

@@ -9,6 +9,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redhot/redhot"
+	"github.com/redhot/redhot/fleet"
+	"github.com/redhot/redhot/replica"
+	"github.com/redhot/redhot/split"
 )
 
 // A service attaches redhot to its client once; from then on hot keys are
@@ -57,4 +60,55 @@ func ExampleMiddleware_Get() {
 		log.Fatal(err)
 	}
 	fmt.Println(flags)
+}
+
+// Every instance of a service joins the fleet: a key hot across the
+// fleet is then cached (and read from replicas) in each of them, even
+// where it is only warm locally.
+func ExampleMiddleware_JoinFleet() {
+	rdb := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
+	defer rdb.Close()
+	mw, err := redhot.New(rdb, redhot.Options{
+		Replicas: &replica.Options{}, // hot reads the near cache does not answer go to replicas
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer mw.Close() // leaves the fleet too
+	ctx := context.Background()
+	m, err := mw.JoinFleet(ctx, fleet.Options{Stream: "{shop}:redhot:fleet"})
+	if err != nil {
+		log.Fatal(err)
+	}
+	tot := m.CacheTotals() // every instance's near cache, summed
+	fmt.Printf("%d keys hot fleet-wide; %d instances' near caches: %d hits, %d misses\n",
+		m.Stats().Hot, tot.Instances, tot.Hits, tot.Misses)
+}
+
+// A counter the middleware reports write-hot is switched, by the service,
+// to a sharded counter on the same client.
+func ExampleMiddleware_Counter() {
+	rdb := redis.NewClient(&redis.Options{Addr: "localhost:6379"})
+	defer rdb.Close()
+	mw, err := redhot.New(rdb, redhot.Options{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer mw.Close()
+	for _, k := range mw.WriteHot() {
+		fmt.Printf("%s: %.0f writes/s of %.0f/s; consider a split.Counter\n", k.Key, k.WriteRate, k.Rate)
+	}
+	views, err := mw.Counter("views:2024-05-20", split.CounterOptions{Shards: 12})
+	if err != nil {
+		log.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := views.Incr(ctx); err != nil {
+		log.Fatal(err)
+	}
+	n, err := views.Total(ctx)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(n)
 }

@@ -203,7 +203,10 @@ func keyString(arg any) (string, bool) {
 	return argString(arg)
 }
 
-// process is the hook on one command.
+// process is the hook on one command. Commands the cache does not answer
+// go through send: to a replica if the replica router routes them, else
+// next. After WATCH everything goes through next, on the transaction's
+// connection to the primary.
 func (m *Middleware) process(ctx context.Context, cmd redis.Cmder, next redis.ProcessHook, watched *atomic.Bool) error {
 	if m.closed.Load() {
 		return next(ctx, cmd)
@@ -212,20 +215,23 @@ func (m *Middleware) process(ctx context.Context, cmd redis.Cmder, next redis.Pr
 	w := m.writesOf(args, true)
 	if w.all || len(w.keys) > 0 {
 		w.begin(m.cache)
-		err := next(ctx, cmd)
+		err := m.send(ctx, cmd, next)
 		w.end(m.cache)
 		return err
 	}
-	if m.cache == nil || len(args) < 2 {
-		return next(ctx, cmd)
+	if len(args) < 2 {
+		return m.send(ctx, cmd, next)
 	}
 	name := cmd.Name()
 	if name == "watch" {
 		watched.Store(true)
 		return next(ctx, cmd)
 	}
-	if !cacheable[name] || watched.Load() {
+	if watched.Load() {
 		return next(ctx, cmd)
+	}
+	if m.cache == nil || !cacheable[name] {
+		return m.send(ctx, cmd, next)
 	}
 	var served bool
 	var err error
@@ -237,7 +243,7 @@ func (m *Middleware) process(ctx context.Context, cmd redis.Cmder, next redis.Pr
 	if served {
 		return err
 	}
-	return next(ctx, cmd)
+	return m.send(ctx, cmd, next)
 }
 
 // serveRead answers a single-key cacheable read from the cache, or fills
@@ -386,6 +392,11 @@ func (m *Middleware) processPipeline(ctx context.Context, cmds []redis.Cmder, ne
 		w := m.writesOf(cmd.Args(), observe)
 		all.all = all.all || w.all
 		all.keys = append(all.keys, w.keys...)
+	}
+	if observe && m.router != nil {
+		// Pipelines go to the primary whole; their writes still keep
+		// later reads of the keys on the primary.
+		m.router.NotePipeline(cmds)
 	}
 	all.begin(m.cache)
 	err := next(ctx, cmds)

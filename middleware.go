@@ -12,8 +12,11 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redhot/redhot/command"
+	"github.com/redhot/redhot/fleet"
 	"github.com/redhot/redhot/heat"
 	"github.com/redhot/redhot/nearcache"
+	"github.com/redhot/redhot/replica"
+	"github.com/redhot/redhot/split"
 )
 
 // Middleware watches every command a go-redis client sends, finds the hot
@@ -35,6 +38,25 @@ type Middleware struct {
 	pinCount atomic.Int64
 
 	cooled *heat.Subscription // hot/cooled events for dropCooled; nil without a cache
+
+	router *replica.Router // nil without Options.Replicas
+
+	// fleet is the member whose hot set wants and routes follow; nil
+	// before JoinFleet and after the member closes. IsHot on it is
+	// lock-free and allocates nothing.
+	fleet atomic.Pointer[fleet.Member]
+	// fleetMu guards member, the member JoinFleet made, which Close
+	// closes, and serialises JoinFleet.
+	fleetMu sync.Mutex
+	member  *fleet.Member
+	// fleetStream is the key of member's stream, never routed to replicas.
+	fleetStream atomic.Pointer[string]
+
+	// splitMu guards splitter, made by the first of Counter, Value, Set,
+	// Hash or Splitter.
+	splitMu   sync.Mutex
+	splitter  *split.Splitter
+	splitOpts split.Options
 
 	closed           atomic.Bool
 	commands, access counter
@@ -68,19 +90,27 @@ func New(c redis.UniversalClient, opts Options) (*Middleware, error) {
 		return nil, fmt.Errorf("redhot: Options.Tracker: %w", err)
 	}
 	m := &Middleware{
-		client:   c,
-		tracker:  tr,
-		proto:    proto,
-		patterns: append([]string(nil), opts.Patterns...),
-		log:      opts.Logger,
-		commands: newCounter(),
-		access:   newCounter(),
+		client:    c,
+		tracker:   tr,
+		proto:     proto,
+		patterns:  append([]string(nil), opts.Patterns...),
+		log:       opts.Logger,
+		commands:  newCounter(),
+		access:    newCounter(),
+		splitOpts: opts.Split,
 	}
 	if m.log == nil {
 		m.log = slog.Default()
 	}
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.cluster, _ = c.(*redis.ClusterClient)
+
+	if opts.Replicas != nil {
+		if m.router, err = m.newRouter(c, *opts.Replicas, opts.Commands); err != nil {
+			tr.Close()
+			return nil, err
+		}
+	}
 
 	switch {
 	case opts.DisableCache:
@@ -111,6 +141,9 @@ func New(c redis.UniversalClient, opts Options) (*Middleware, error) {
 		})
 		if err != nil {
 			tr.Close()
+			if m.router != nil {
+				_ = m.router.Close()
+			}
 			return nil, fmt.Errorf("redhot: %w", err)
 		}
 		if m.cluster == nil {
@@ -163,7 +196,7 @@ func New(c redis.UniversalClient, opts Options) (*Middleware, error) {
 // TTL.
 func (m *Middleware) dropCooled() {
 	for ev := range m.cooled.C {
-		if ev.Kind != heat.Cooled || ev.Truncated || m.pinnedOrPattern(ev.Key) {
+		if ev.Kind != heat.Cooled || ev.Truncated || m.pinnedOrPattern(ev.Key) || m.fleetHot(ev.Key) {
 			continue
 		}
 		m.cache.Drop(ev.Key)
@@ -208,23 +241,41 @@ func (m *Middleware) loadCommands() {
 	}
 }
 
-// Close stops the tracker and the near cache and waits for their
-// goroutines. The hook stays attached to the client (go-redis cannot
+// Close leaves the fleet (if JoinFleet joined it), stops the replica
+// router, the Splitter, the tracker and the near cache, and waits for
+// their goroutines. The hook stays attached to the client (go-redis cannot
 // remove hooks) and passes every command through from now on. Later
 // calls do nothing.
 func (m *Middleware) Close() error {
 	if !m.closed.CompareAndSwap(false, true) {
 		return nil
 	}
+	m.fleetMu.Lock()
+	member := m.member
+	m.fleetMu.Unlock()
+	if member != nil {
+		// Before the rest: its last summary says this instance is leaving.
+		_ = member.Close()
+	}
 	m.cancel()
 	if m.cooled != nil {
 		m.cooled.Close()
 	}
 	m.wg.Wait()
+	var errs []error
+	if m.router != nil {
+		errs = append(errs, m.router.Close())
+	}
+	m.splitMu.Lock()
+	if m.splitter != nil {
+		errs = append(errs, m.splitter.Close())
+	}
+	m.splitMu.Unlock()
 	if m.cache != nil {
 		_ = m.cache.Close()
 	}
-	return m.tracker.Close()
+	errs = append(errs, m.tracker.Close())
+	return errors.Join(errs...)
 }
 
 // Top returns the k keys with the highest access rates now, highest
@@ -255,9 +306,15 @@ func (m *Middleware) Unpin(key string) {
 }
 
 // wants reports whether reads of key should be cached: it is pinned,
-// matches a pattern, or is hot.
+// matches a pattern, or is hot here or across the fleet.
 func (m *Middleware) wants(key string) bool {
-	return m.pinnedOrPattern(key) || m.tracker.IsHot(key)
+	return m.pinnedOrPattern(key) || m.tracker.IsHot(key) || m.fleetHot(key)
+}
+
+// fleetHot reports whether key is hot across the fleet JoinFleet joined.
+func (m *Middleware) fleetHot(key string) bool {
+	f := m.fleet.Load()
+	return f != nil && f.IsHot(key)
 }
 
 // pinnedOrPattern reports whether key is cached whatever its heat.
@@ -291,6 +348,17 @@ type Stats struct {
 	Cache nearcache.Stats `json:"cache"`
 	// Tracker describes the detector.
 	Tracker heat.Stats `json:"tracker"`
+	// Replicas counts the reads the replica router sent to replicas and
+	// to the primary, and the replica reads that failed over to the
+	// primary. Zero without Options.Replicas.
+	Replicas ReplicaStats `json:"replicas"`
+	// FleetHot is the number of keys hot across the fleet, which every
+	// instance caches; zero before JoinFleet.
+	FleetHot int `json:"fleet_hot"`
+	// WriteHot lists the keys hot now mostly by writes (see WriteHot),
+	// hottest first: candidates for a split.Counter or another split
+	// object rather than the near cache, which writes defeat.
+	WriteHot []string `json:"write_hot"`
 }
 
 // Stats returns the middleware's counters.
@@ -300,6 +368,16 @@ func (m *Middleware) Stats() Stats {
 		Keys:     m.access.load(),
 		Pinned:   int(m.pinCount.Load()),
 		Tracker:  m.tracker.Stats(),
+	}
+	if m.router != nil {
+		rs := m.router.Stats()
+		st.Replicas = ReplicaStats{ReplicaReads: rs.ReplicaReads, PrimaryReads: rs.PrimaryReads, Fallbacks: rs.Fallbacks}
+	}
+	if f := m.fleet.Load(); f != nil {
+		st.FleetHot = f.Stats().Hot
+	}
+	for _, k := range m.WriteHot() {
+		st.WriteHot = append(st.WriteHot, k.Key)
 	}
 	if m.cache != nil {
 		st.Cache = m.cache.Stats()

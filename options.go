@@ -8,6 +8,8 @@ import (
 
 	"github.com/redhot/redhot/command"
 	"github.com/redhot/redhot/heat"
+	"github.com/redhot/redhot/replica"
+	"github.com/redhot/redhot/split"
 )
 
 // Options configure a Middleware. The zero value observes every command,
@@ -75,7 +77,29 @@ type Options struct {
 	// Logger receives the near cache's connection events and mode.
 	// default: slog.Default()
 	Logger *slog.Logger
+
+	// Replicas, when set, sends the reads of hot keys that the near cache
+	// does not answer (the cache is off or not yet connected, the read is
+	// not one it caches, a fill failed) to in-sync replicas through a
+	// replica.Router, and everything else to the primary. A key is routed
+	// when the middleware would cache it (hot in its tracker, pinned,
+	// matching Patterns, or hot across the fleet after JoinFleet), when
+	// Replicas.Hot says so, or when it matches Replicas.Patterns; the
+	// fleet's own stream is never routed. Replicas.ReadYourWrites of
+	// zero becomes 2 seconds here, so that keys this client wrote are read
+	// from the primary until replicas have them; Replicas.Commands of nil
+	// becomes Commands. See package replica for the other fields.
+	// default: nil (every read goes where the client sends it)
+	Replicas *replica.Options
+
+	// Split configures the split.Splitter behind Counter, Value, Set and
+	// Hash, made on first use on the middleware's client.
+	// default: the zero split.Options
+	Split split.Options
 }
+
+// defaultReadYourWrites is Options.Replicas.ReadYourWrites when zero.
+const defaultReadYourWrites = 2 * time.Second
 
 // ErrInvalidOptions is returned by New when an option is out of range; the
 // wrapping error names the field.

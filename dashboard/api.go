@@ -85,6 +85,8 @@ type fleetJSON struct {
 	Instance  string         `json:"instance"`
 	Instances []instanceJSON `json:"instances"`
 	Stats     fleetStatsJSON `json:"stats"`
+
+	cache nearCacheJSON // the instances' near caches, for the near_cache panel
 }
 
 type instanceJSON struct {
@@ -98,6 +100,35 @@ type instanceJSON struct {
 	ReadRate           num       `json:"read_rate"`
 	WriteRate          num       `json:"write_rate"`
 	Keys               int       `json:"keys"`
+	// NearCache is the instance's near-cache counters; null when its
+	// summaries carry none.
+	NearCache *cacheJSON `json:"near_cache"`
+}
+
+// cacheJSON is one instance's near-cache counters, or their sum.
+type cacheJSON struct {
+	Mode          string `json:"mode,omitempty"`
+	Hits          uint64 `json:"hits"`
+	Misses        uint64 `json:"misses"`
+	HitRatio      num    `json:"hit_ratio"`
+	Fills         uint64 `json:"fills"`
+	Invalidations uint64 `json:"invalidations"`
+	Entries       uint64 `json:"entries"`
+	Bytes         uint64 `json:"bytes"`
+}
+
+func newCacheJSON(c *fleet.CacheStats) *cacheJSON {
+	cj := &cacheJSON{Mode: c.Mode, Hits: c.Hits, Misses: c.Misses, Fills: c.Fills,
+		Invalidations: c.Invalidations, Entries: c.Entries, Bytes: c.Bytes}
+	cj.ratio()
+	return cj
+}
+
+// ratio sets HitRatio from Hits and Misses.
+func (c *cacheJSON) ratio() {
+	if n := c.Hits + c.Misses; n > 0 {
+		c.HitRatio = num(float64(c.Hits) / float64(n))
+	}
 }
 
 type fleetStatsJSON struct {
@@ -116,16 +147,27 @@ type fleetStatsJSON struct {
 }
 
 type nearCacheJSON struct {
+	// Available reports that at least one live instance reports its near
+	// cache; Reason says why not otherwise.
 	Available bool   `json:"available"`
 	Reason    string `json:"reason"`
 	// FleetHotKeys is the number of keys hot fleet-wide: the keys every
 	// instance's near cache may serve through the fleet hot set.
 	FleetHotKeys *int `json:"fleet_hot_keys"`
+	// Instances is how many live instances report a near cache; Total
+	// sums their counters (null when none does); Modes counts them by
+	// their cache's mode.
+	Instances int            `json:"instances"`
+	Total     *cacheJSON     `json:"total"`
+	Modes     map[string]int `json:"modes"`
 }
 
-// noNearCache says why the dashboard shows no near-cache figures.
-const noNearCache = "the fleet stream carries heat summaries only (format v1: each instance's top keys, rates and read/write split); " +
-	"near-cache hits, fills and invalidations stay inside each instance, so the dashboard cannot show them"
+// Why the dashboard shows no near-cache figures.
+const (
+	noNearCache = "the source is not a fleet: near-cache counters travel in the fleet's summaries"
+	noReporter  = "no live instance reports its near cache: instances report it when they join the fleet " +
+		"through the redhot middleware (Middleware.JoinFleet)"
+)
 
 // num is a float that JSON shows with at most four decimals, and 0 for
 // NaN and infinities (which JSON cannot carry).
@@ -210,6 +252,7 @@ func buildDocument(s *Snapshot, withHistory bool, p panels) *document {
 		d.Events = append(d.Events, ej)
 	}
 	if p.fleet != nil {
+		d.NearCache = p.fleet.cache
 		hot := p.fleet.Stats.Hot
 		d.NearCache.FleetHotKeys = &hot
 	}
@@ -247,12 +290,35 @@ func fleetPanel(f Fleet, now time.Time) *fleetJSON {
 		if !in.SentAt.IsZero() {
 			offset = in.SentAt.Sub(now.Add(-in.Age)).Seconds()
 		}
-		fj.Instances = append(fj.Instances, instanceJSON{
+		ij := instanceJSON{
 			ID: in.ID, Self: in.Self, Seq: in.Seq,
 			AgeSeconds: num(in.Age.Seconds()), SentAt: in.SentAt.UTC(), ClockOffsetSeconds: num(offset),
 			Rate: num(in.Totals.Rate), ReadRate: num(in.Totals.ReadRate), WriteRate: num(in.Totals.WriteRate),
 			Keys: in.Keys,
-		})
+		}
+		if in.Cache != nil {
+			ij.NearCache = newCacheJSON(in.Cache)
+			nc := &fj.cache
+			if nc.Total == nil {
+				nc.Total, nc.Modes = &cacheJSON{}, make(map[string]int)
+			}
+			nc.Instances++
+			nc.Modes[in.Cache.Mode]++
+			t := nc.Total
+			t.Hits += in.Cache.Hits
+			t.Misses += in.Cache.Misses
+			t.Fills += in.Cache.Fills
+			t.Invalidations += in.Cache.Invalidations
+			t.Entries += in.Cache.Entries
+			t.Bytes += in.Cache.Bytes
+		}
+		fj.Instances = append(fj.Instances, ij)
+	}
+	if fj.cache.Total != nil {
+		fj.cache.Available = true
+		fj.cache.Total.ratio()
+	} else {
+		fj.cache.Reason = noReporter
 	}
 	return fj
 }

@@ -3,6 +3,7 @@ package dashboard_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http/httptest"
 	"os"
 	"os/exec"
@@ -16,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/redhot/redhot"
 	"github.com/redhot/redhot/dashboard"
 	"github.com/redhot/redhot/fleet"
 	"github.com/redhot/redhot/heat"
@@ -146,6 +148,29 @@ func TestBrowser(t *testing.T) {
 	defer obs.Close()
 	hotEvents := obs.Subscribe(16)
 
+	// A second instance runs the redhot middleware: its summaries carry
+	// its near cache's counters, for the near-cache panel.
+	mw, err := redhot.New(srv.Client(), redhot.Options{Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mw.Close()
+	if _, err := mw.JoinFleet(t.Context(), fleet.Options{Instance: "api-2", Interval: 100 * time.Millisecond}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Set(t.Context(), "config:flags", "on", 0).Err(); err != nil {
+		t.Fatal(err)
+	}
+	mw.Pin("config:flags")
+	for deadline := time.Now().Add(10 * time.Second); mw.Stats().Cache.Hits < 50; time.Sleep(time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the middleware's near cache did not serve config:flags: %+v", mw.Stats().Cache)
+		}
+		if v, err := mw.Get(t.Context(), "config:flags"); v != "on" || err != nil {
+			t.Fatalf("Get(config:flags) = %q, %v", v, err)
+		}
+	}
+
 	var viral sync.WaitGroup
 	stop := make(chan struct{})
 	viralOn := make(chan struct{})
@@ -214,6 +239,17 @@ func TestBrowser(t *testing.T) {
 	wait("the timeline shows cart:flash cooling", `[...document.querySelectorAll("#events li")].some(li => li.textContent.includes("cart:flash") && li.textContent.includes("cooled"))`, 10*time.Second)
 	wait("the node load panel shows the server with rates", `[...document.querySelectorAll("#nodes tbody tr")].some(tr => tr.textContent.includes("`+srv.Addr()+`") && parseFloat(tr.querySelector(".bar i").style.width) > 0)`, 10*time.Second)
 	wait("the fleet panel lists the instance", `[...document.querySelectorAll("#fleet tbody tr")].some(tr => tr.textContent.includes("api-1"))`, 5*time.Second)
+	// The near-cache panel shows api-2's counters and the fleet's sum:
+	// hits and a hit ratio above zero, in tracking mode; api-1 has no
+	// middleware and no row.
+	wait("the near-cache panel shows api-2's hits", `[...document.querySelectorAll("#nc tbody tr")].some(tr =>
+		tr.children[0].textContent === "api-2" && tr.children[1].textContent === "tracking" &&
+		parseFloat(tr.children[2].textContent) > 0 && parseFloat(tr.children[4].textContent) > 0)`, 5*time.Second)
+	wait("the near-cache panel sums the fleet", `(() => {
+		const tr = document.querySelector("#nc tfoot tr");
+		return !!tr && tr.children[0].textContent.startsWith("fleet (1)") && parseFloat(tr.children[2].textContent) > 0 &&
+			![...document.querySelectorAll("#nc tbody tr")].some(tr => tr.children[0].textContent === "api-1");
+	})()`, 5*time.Second)
 
 	// A few more live updates, then the picture.
 	time.Sleep(1500 * time.Millisecond)

@@ -23,8 +23,12 @@
 // (canvas, drawn by the page's own code); a timeline of hot and cooled
 // events; each node's load from INFO deltas (Options.Nodes, an
 // *inspect.LoadMeter, sampled every Options.LoadInterval); and the fleet's
-// live instances and stream counters (Options.Fleet). Near-cache figures
-// are not shown: fleet summaries carry heat only, so the page says so.
+// live instances and stream counters (Options.Fleet); and the near-cache
+// stats of the fleet: each instance's near-cache hits, misses, hit ratio,
+// fills, invalidations, entries, memory and mode, and their sums, from
+// the summaries of instances that joined through the redhot middleware
+// (Middleware.JoinFleet). Instances without a middleware, or of releases
+// that predate the figures, are listed without them.
 //
 // # Access
 //

@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -71,18 +73,33 @@ type doc struct {
 	Fleet *struct {
 		Stream    string `json:"stream"`
 		Instances []struct {
-			ID   string  `json:"id"`
-			Rate float64 `json:"rate"`
+			ID        string      `json:"id"`
+			Rate      float64     `json:"rate"`
+			NearCache *cacheStats `json:"near_cache"`
 		} `json:"instances"`
 		Stats struct {
 			Malformed uint64 `json:"malformed"`
 		} `json:"stats"`
 	} `json:"fleet"`
 	NearCache struct {
-		Available    bool   `json:"available"`
-		Reason       string `json:"reason"`
-		FleetHotKeys *int   `json:"fleet_hot_keys"`
+		Available    bool           `json:"available"`
+		Reason       string         `json:"reason"`
+		FleetHotKeys *int           `json:"fleet_hot_keys"`
+		Instances    int            `json:"instances"`
+		Total        *cacheStats    `json:"total"`
+		Modes        map[string]int `json:"modes"`
 	} `json:"near_cache"`
+}
+
+type cacheStats struct {
+	Mode          string  `json:"mode"`
+	Hits          uint64  `json:"hits"`
+	Misses        uint64  `json:"misses"`
+	HitRatio      float64 `json:"hit_ratio"`
+	Fills         uint64  `json:"fills"`
+	Invalidations uint64  `json:"invalidations"`
+	Entries       uint64  `json:"entries"`
+	Bytes         uint64  `json:"bytes"`
 }
 
 // newServer starts a dashboard and an httptest server for it, closed when
@@ -497,5 +514,82 @@ func TestFleetAndNodes(t *testing.T) {
 	}
 	if !strings.Contains(d.Nodes.Error, "not reachable") || len(d.Nodes.Nodes) != 1 {
 		t.Errorf("nodes after the server died = %+v; want the last figures and why they are old", d.Nodes)
+	}
+}
+
+// TestNearCachePanel: instances whose summaries carry near-cache counters
+// appear with them in the fleet panel, summed in near_cache; instances
+// without them have none and count in no sum; with no reporting instance
+// the panel says why.
+func TestNearCachePanel(t *testing.T) {
+	srv := redistest.NewServer(t, redistest.ServerOptions{})
+	rdb := srv.Client()
+	ctx := t.Context()
+	obs, err := fleet.Join(ctx, rdb, nil, fleet.Options{Instance: "dash", Interval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer obs.Close()
+	_, hs := newServer(t, dashboard.Options{Source: obs, SourceKind: "fleet", Fleet: obs, Interval: 50 * time.Millisecond})
+	snapshot := func() doc { return readDoc(t, get(t, hs.Client(), hs.URL+"/api/v1/snapshot").Body) }
+
+	trPlain := heat.Must(heat.Options{})
+	defer trPlain.Close()
+	plain, err := fleet.Join(ctx, rdb, trPlain, fleet.Options{Instance: "api-plain", Interval: 50 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	var d doc
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if d = snapshot(); d.Fleet != nil && len(d.Fleet.Instances) == 1 {
+			break
+		}
+	}
+	if d.Fleet == nil || len(d.Fleet.Instances) != 1 || d.Fleet.Instances[0].NearCache != nil ||
+		d.NearCache.Available || d.NearCache.Total != nil || !strings.Contains(d.NearCache.Reason, "JoinFleet") {
+		t.Fatalf("with one instance without a near cache: fleet %+v, near_cache %+v; want no figures and why", d.Fleet, d.NearCache)
+	}
+
+	stats := []fleet.CacheStats{
+		{Mode: "tracking", Hits: 300, Misses: 100, Fills: 90, Invalidations: 7, Entries: 40, Bytes: 4096},
+		{Mode: "ttl-only", Hits: 100, Misses: 100, Fills: 95, Entries: 10, Bytes: 1024},
+	}
+	for i, cs := range stats {
+		tr := heat.Must(heat.Options{})
+		defer tr.Close()
+		m, err := fleet.Join(ctx, rdb, tr, fleet.Options{Instance: fmt.Sprintf("api-%d", i), Interval: 50 * time.Millisecond,
+			CacheStats: func() fleet.CacheStats { return cs }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer m.Close()
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if d = snapshot(); d.NearCache.Instances == 2 {
+			break
+		}
+	}
+	nc := d.NearCache
+	var hits, misses, entries uint64
+	for _, cs := range stats {
+		hits, misses, entries = hits+cs.Hits, misses+cs.Misses, entries+cs.Entries
+	}
+	if !nc.Available || nc.Instances != 2 || nc.Total == nil || nc.Total.Hits != hits || nc.Total.Misses != misses ||
+		nc.Total.Entries != entries || math.Abs(nc.Total.HitRatio-float64(hits)/float64(hits+misses)) > 1e-4 ||
+		nc.Modes["tracking"] != 1 || nc.Modes["ttl-only"] != 1 {
+		t.Errorf("near_cache = %+v (total %+v); want the two instances' sums", nc, nc.Total)
+	}
+	for _, in := range d.Fleet.Instances {
+		switch in.ID {
+		case "api-plain":
+			if in.NearCache != nil {
+				t.Errorf("api-plain: near_cache %+v; want null", in.NearCache)
+			}
+		case "api-0":
+			if c := in.NearCache; c == nil || c.Mode != "tracking" || c.Hits != stats[0].Hits || c.Invalidations != stats[0].Invalidations || c.HitRatio != 0.75 {
+				t.Errorf("api-0: near_cache %+v; want its counters and a hit ratio of 0.75", c)
+			}
+		}
 	}
 }

@@ -41,6 +41,16 @@
 // Numbers are unsigned varints; rates are in thousandths of an access per
 // second. A summary of 64 keys of 20 bytes takes about 1.8 kB.
 //
+// An optional sixth field, "c", carries the instance's near-cache counters
+// when Options.CacheStats is set (the redhot middleware's JoinFleet sets
+// it): a format byte (1), the cache's mode name, then hits, misses, fills,
+// invalidations, entries and bytes as unsigned varints. Readers that
+// predate the field ignore it, an entry without it reports no near cache,
+// a field of another format byte is skipped (the summary is kept), and
+// bytes after the known counters are ignored, so releases with and
+// without it share one stream. Members merge the counters per instance
+// (InstanceInfo.Cache) and for the fleet ([Member.CacheTotals]).
+//
 // # Cost and placement
 //
 // Each instance adds one XADD per Interval and keeps one connection in

@@ -233,6 +233,10 @@ func (m *Member) publish(ctx context.Context, leaving bool) error {
 				s.keys = append(s.keys, keyRate{key: k.Key, truncated: k.Truncated, rate: k.Rate, writeRate: k.WriteRate})
 			}
 		}
+		if m.opts.CacheStats != nil {
+			cs := m.opts.CacheStats()
+			s.cache = &cs
+		}
 	}
 	values := encodeSummary(&s)
 	err := m.client.XAdd(ctx, &redis.XAddArgs{

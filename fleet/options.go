@@ -74,6 +74,15 @@ type Options struct {
 	// Rules decide which keys are hot fleet-wide; see Rules.
 	Rules Rules
 
+	// CacheStats, when set, is called before each publish and its result
+	// travels with the summary, so that every member (and the dashboard)
+	// sees each instance's near-cache counters: Instances and
+	// CacheTotals. The redhot middleware's JoinFleet sets it to its near
+	// cache's Stats. It runs on the publishing goroutine (or the caller of
+	// Publish) and should return quickly.
+	// default: none (summaries carry no near-cache figures)
+	CacheStats func() CacheStats
+
 	// Clock is the local time source, for ages and event times. When set,
 	// the Member runs no goroutines: call Publish and Sync. Tests set it to
 	// age instances without sleeping.

@@ -41,7 +41,8 @@ type summary struct {
 	sentAt   time.Time // the sender's clock; informational only
 	leaving  bool      // the instance is closing: drop it now
 	totals   heat.Totals
-	keys     []keyRate // highest rate first
+	keys     []keyRate   // highest rate first
+	cache    *CacheStats // the instance's near cache; nil if it reports none
 }
 
 // keyRate is one key of a summary.
@@ -60,17 +61,24 @@ const (
 	fieldSeq      = "q" // decimal sequence number, from 1, per instance run
 	fieldSent     = "t" // decimal Unix milliseconds of the sender's clock
 	fieldBody     = "d" // binary body, see encodeBody
+	// fieldCache is optional: readers that predate it ignore it, and an
+	// entry without it reports no near cache. See encodeCache.
+	fieldCache = "c"
 )
 
 // encodeSummary returns the field-value pairs of s's stream entry.
 func encodeSummary(s *summary) []any {
-	return []any{
+	values := []any{
 		fieldVersion, strconv.Itoa(FormatVersion),
 		fieldInstance, s.instance,
 		fieldSeq, strconv.FormatUint(s.seq, 10),
 		fieldSent, strconv.FormatInt(s.sentAt.UnixMilli(), 10),
 		fieldBody, string(encodeBody(s)),
 	}
+	if s.cache != nil {
+		values = append(values, fieldCache, string(encodeCache(s.cache)))
+	}
+	return values
 }
 
 // entryBytes returns the size of an entry's fields and values.
@@ -181,7 +189,78 @@ func decodeSummary(values map[string]any) (summary, error) {
 	if err := decodeBody(&s, body); err != nil {
 		return s, err
 	}
+	if c, ok := values[fieldCache]; ok {
+		cs, ok := c.(string)
+		if !ok {
+			return s, fmt.Errorf("%w: field %q is not a string", ErrMalformed, fieldCache)
+		}
+		if s.cache, err = decodeCache(cs); err != nil {
+			return s, err
+		}
+	}
 	return s, nil
+}
+
+// cacheFormat is the version of the near-cache field's encoding, its first
+// byte. A reader skips the field (not the entry) when the byte is another
+// version, so a later release may change the encoding without hiding its
+// instances from this one.
+const cacheFormat = 1
+
+// maxMode bounds the length of a near-cache mode name.
+const maxMode = 32
+
+// encodeCache encodes the near-cache field of an entry (field "c"):
+//
+//	format        1 byte: 1
+//	mode length   uvarint (at most 32), mode bytes ("tracking", "off", ...)
+//	hits          uvarint
+//	misses        uvarint
+//	fills         uvarint
+//	invalidations uvarint
+//	entries       uvarint
+//	bytes         uvarint
+//
+// Counters are the instance's totals since it started. A reader ignores
+// bytes after these, so later releases may append counters within format
+// 1.
+func encodeCache(c *CacheStats) []byte {
+	mode := c.Mode
+	if len(mode) > maxMode {
+		mode = mode[:maxMode]
+	}
+	b := make([]byte, 0, 2+len(mode)+6*binary.MaxVarintLen64)
+	b = append(b, cacheFormat)
+	b = binary.AppendUvarint(b, uint64(len(mode)))
+	b = append(b, mode...)
+	for _, n := range []uint64{c.Hits, c.Misses, c.Fills, c.Invalidations, c.Entries, c.Bytes} {
+		b = binary.AppendUvarint(b, n)
+	}
+	return b
+}
+
+// decodeCache decodes a near-cache field. It returns nil, nil for a field
+// of another format, and an error wrapping ErrMalformed for a format 1
+// field it cannot read.
+func decodeCache(b string) (*CacheStats, error) {
+	d := decoder{b: b}
+	if f := d.byte(); d.err != nil {
+		return nil, fmt.Errorf("near-cache field: %w", d.err)
+	} else if f != cacheFormat {
+		return nil, nil
+	}
+	l := d.uvarint()
+	if l > maxMode {
+		d.fail("near-cache mode of %d bytes", l)
+	}
+	c := &CacheStats{Mode: d.bytes(l)}
+	for _, p := range []*uint64{&c.Hits, &c.Misses, &c.Fills, &c.Invalidations, &c.Entries, &c.Bytes} {
+		*p = d.uvarint()
+	}
+	if d.err != nil {
+		return nil, fmt.Errorf("near-cache field: %w", d.err)
+	}
+	return c, nil
 }
 
 // decodeBody decodes a version 1 body into s (see encodeBody).

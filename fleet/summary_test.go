@@ -32,6 +32,12 @@ func TestSummaryRoundTrip(t *testing.T) {
 				{key: "", rate: 0.001},
 			},
 		},
+		{
+			instance: "api-2", seq: 3, sentAt: time.UnixMilli(7),
+			keys:  []keyRate{{key: "k", rate: 1}},
+			cache: &CacheStats{Mode: "tracking", Hits: 1 << 40, Misses: 12, Fills: 11, Invalidations: 3, Entries: 9, Bytes: 4096},
+		},
+		{instance: "api-3", seq: 1, sentAt: time.UnixMilli(0), cache: &CacheStats{}},
 	}
 	for _, want := range cases {
 		got, err := decodeSummary(values(encodeSummary(&want)))
@@ -52,6 +58,58 @@ func TestSummarySize(t *testing.T) {
 	}
 	if n := entryBytes(encodeSummary(&s)); n > 1850 {
 		t.Errorf("entry of 64 keys takes %d bytes; want at most 1850", n)
+	}
+}
+
+// TestCacheFieldCompatibility: the near-cache field is optional, so
+// releases with and without it share a stream. An entry without it (an
+// older writer) has no cache stats; an entry with it read by a reader that
+// knows only fields v, i, q, t and d loses nothing else; a cache field of
+// a later format is skipped, not the entry; a format 1 field with counters
+// appended by a later release keeps the ones this release knows.
+func TestCacheFieldCompatibility(t *testing.T) {
+	cs := CacheStats{Mode: "tracking", Hits: 100, Misses: 7, Fills: 7, Invalidations: 2, Entries: 5, Bytes: 640}
+	s := summary{instance: "api-1", seq: 9, sentAt: time.UnixMilli(1), keys: []keyRate{{key: "k", rate: 3}}, cache: &cs}
+	enc := values(encodeSummary(&s))
+
+	old := values(encodeSummary(&s))
+	delete(old, fieldCache)
+	got, err := decodeSummary(old)
+	if err != nil || got.cache != nil || len(got.keys) != 1 || got.seq != 9 {
+		t.Errorf("entry without the cache field: %+v, %v; want the summary with no cache stats", got, err)
+	}
+	for name, field := range map[string]string{
+		"later format":      "\x02anything",
+		"appended counters": enc[fieldCache].(string) + "\x05\x06",
+		"current format":    enc[fieldCache].(string),
+	} {
+		m := values(encodeSummary(&s))
+		m[fieldCache] = field
+		got, err := decodeSummary(m)
+		if err != nil {
+			t.Errorf("%s: decodeSummary = %v", name, err)
+			continue
+		}
+		want := &cs
+		if name == "later format" {
+			want = nil
+		}
+		if !reflect.DeepEqual(got.cache, want) {
+			t.Errorf("%s: cache = %+v; want %+v", name, got.cache, want)
+		}
+	}
+	for name, field := range map[string]any{
+		"empty":           "",
+		"truncated":       enc[fieldCache].(string)[:5],
+		"long mode":       "\x01\x40" + strings.Repeat("m", 64),
+		"not a string":    7,
+		"varint overflow": "\x01\x00\xff\xff\xff\xff\xff\xff\xff\xff\xff\x7f",
+	} {
+		m := values(encodeSummary(&s))
+		m[fieldCache] = field
+		if _, err := decodeSummary(m); !errors.Is(err, ErrMalformed) {
+			t.Errorf("%s cache field: decodeSummary = %v; want ErrMalformed", name, err)
+		}
 	}
 }
 
@@ -117,12 +175,20 @@ func FuzzDecodeSummary(f *testing.F) {
 	seed := summary{instance: "api-1", seq: 7, sentAt: time.UnixMilli(1764144000000), totals: heat.Totals{Rate: 1000, WriteRate: 10},
 		keys: []keyRate{{key: "k", rate: 500, writeRate: 5}, {key: "\xff", truncated: true, rate: 1}}}
 	enc := values(encodeSummary(&seed))
-	f.Add("1", "api-1", "7", "1764144000000", []byte(enc[fieldBody].(string)))
-	f.Add("1", "x", "1", "0", []byte{1, 0, 0, 0})
-	f.Add("2", "x", "1", "0", []byte{})
-	f.Add("1", "x", "18446744073709551615", "-9223372036854775808", []byte{0, 0x80, 0x80, 0})
-	f.Fuzz(func(t *testing.T, v, inst, seq, ts string, body []byte) {
-		s, err := decodeSummary(map[string]any{fieldVersion: v, fieldInstance: inst, fieldSeq: seq, fieldSent: ts, fieldBody: string(body)})
+	cached := seed
+	cached.cache = &CacheStats{Mode: "tracking", Hits: 10, Misses: 2, Fills: 2, Entries: 1, Bytes: 64}
+	cenc := values(encodeSummary(&cached))
+	f.Add("1", "api-1", "7", "1764144000000", []byte(enc[fieldBody].(string)), false, []byte{})
+	f.Add("1", "api-1", "7", "1764144000000", []byte(cenc[fieldBody].(string)), true, []byte(cenc[fieldCache].(string)))
+	f.Add("1", "x", "1", "0", []byte{1, 0, 0, 0}, true, []byte{2, 0xff})
+	f.Add("2", "x", "1", "0", []byte{}, false, []byte{})
+	f.Add("1", "x", "18446744073709551615", "-9223372036854775808", []byte{0, 0x80, 0x80, 0}, true, []byte{1, 0x80})
+	f.Fuzz(func(t *testing.T, v, inst, seq, ts string, body []byte, withCache bool, cache []byte) {
+		in := map[string]any{fieldVersion: v, fieldInstance: inst, fieldSeq: seq, fieldSent: ts, fieldBody: string(body)}
+		if withCache {
+			in[fieldCache] = string(cache)
+		}
+		s, err := decodeSummary(in)
 		if err != nil {
 			if !errors.Is(err, ErrMalformed) && !errors.Is(err, errUnknownVersion) {
 				t.Fatalf("decodeSummary error %v wraps neither ErrMalformed nor errUnknownVersion", err)

@@ -38,6 +38,7 @@ type view struct {
 	totals    heat.Totals
 	instances int
 	hot       int
+	cache     CacheTotals // of the instances that report a near cache
 }
 
 // hotSet is an immutable snapshot of the keys hot fleet-wide, for IsHot.
@@ -58,6 +59,7 @@ func (m *Member) evaluate() {
 	ttl := m.opts.TTL.Milliseconds()
 	var tot heat.Totals
 	var floors float64
+	var cache CacheTotals
 	clear(m.agg)
 	for name, inst := range m.instances {
 		if now-inst.seen > ttl {
@@ -66,6 +68,9 @@ func (m *Member) evaluate() {
 			continue
 		}
 		s := &inst.sum
+		if s.cache != nil {
+			cache.add(s.cache)
+		}
 		tot.Rate += s.totals.Rate
 		tot.WriteRate += s.totals.WriteRate
 		// A key the instance did not list has a rate there of at most
@@ -160,7 +165,7 @@ func (m *Member) evaluate() {
 		}
 		m.hot.Store(hs)
 	}
-	m.view.Store(&view{keys: keys, totals: tot, instances: len(m.instances), hot: len(m.hotKeys)})
+	m.view.Store(&view{keys: keys, totals: tot, instances: len(m.instances), hot: len(m.hotKeys), cache: cache})
 	for _, ev := range events {
 		m.publishEvent(ev)
 	}
@@ -229,6 +234,9 @@ type InstanceInfo struct {
 	Totals heat.Totals
 	// Keys is the number of keys the summary lists.
 	Keys int
+	// Cache is the instance's near-cache counters, nil if its summaries
+	// carry none (no middleware attached, or an older release).
+	Cache *CacheStats
 }
 
 // Instances returns the live instances, by id.
@@ -238,11 +246,16 @@ func (m *Member) Instances() []InstanceInfo {
 	now := m.nowMs()
 	out := make([]InstanceInfo, 0, len(m.instances))
 	for name, inst := range m.instances {
-		out = append(out, InstanceInfo{
+		info := InstanceInfo{
 			ID: name, Self: name == m.opts.Instance, Seq: inst.sum.seq,
 			Age:    time.Duration(max(now-inst.seen, 0)) * time.Millisecond,
 			SentAt: inst.sum.sentAt, Totals: inst.sum.totals, Keys: len(inst.sum.keys),
-		})
+		}
+		if c := inst.sum.cache; c != nil {
+			cc := *c
+			info.Cache = &cc
+		}
+		out = append(out, info)
 	}
 	slices.SortFunc(out, func(a, b InstanceInfo) int { return strings.Compare(a.ID, b.ID) })
 	return out

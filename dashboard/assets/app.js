@@ -181,6 +181,7 @@
     renderCharts(d);
     renderNodes(d);
     renderFleet(d);
+    renderNearCache(d);
   }
 
   function renderCards(d) {
@@ -592,8 +593,14 @@
     nc.replaceChildren();
     const b = el("b", "", "Near cache: ");
     nc.appendChild(b);
-    const why = d.near_cache.reason;
-    nc.appendChild(document.createTextNode("not shown: " + why + "."));
+    const ncd = d.near_cache;
+    if (ncd.available && ncd.total) {
+      nc.appendChild(document.createTextNode(
+        ncd.instances + " instance" + (ncd.instances === 1 ? "" : "s") + " report" + (ncd.instances === 1 ? "s" : "") +
+        " a near cache, " + pct(ncd.total.hit_ratio) + " of lookups hit (below)."));
+    } else {
+      nc.appendChild(document.createTextNode("not shown: " + ncd.reason + "."));
+    }
     if (d.near_cache.fleet_hot_keys != null) {
       nc.appendChild(el("br"));
       nc.appendChild(document.createTextNode(
@@ -640,6 +647,35 @@
       dv.appendChild(el("dd", bad ? "bad" : "", human(v)));
       return dv;
     }));
+  }
+
+  function renderNearCache(d) {
+    const t = $("nc");
+    const empty = $("nc-empty");
+    const f = d.fleet;
+    const ncd = d.near_cache;
+    const row = (name, c, cls) => {
+      const tr = el("tr", cls || "");
+      const id = el("td", "key", name);
+      id.title = name;
+      tr.appendChild(id);
+      tr.appendChild(el("td", "", c.mode || ""));
+      for (const v of [c.hits, c.misses]) tr.appendChild(el("td", "num", human(v)));
+      tr.appendChild(el("td", "num", c.hits + c.misses > 0 ? pct(c.hit_ratio) : "–"));
+      for (const v of [c.fills, c.invalidations, c.entries]) tr.appendChild(el("td", "num", human(v)));
+      tr.appendChild(el("td", "num", bytes(c.bytes)));
+      return tr;
+    };
+    const rows = f ? f.instances.filter((i) => i.near_cache).map((i) => row(i.id, i.near_cache)) : [];
+    t.tBodies[0].replaceChildren(...rows);
+    t.tFoot.replaceChildren();
+    if (ncd.total) {
+      const modes = Object.entries(ncd.modes || {}).map(([m, n]) => n + " " + m).join(", ");
+      t.tFoot.appendChild(row("fleet (" + ncd.instances + ")", Object.assign({}, ncd.total, { mode: modes }), "total"));
+    }
+    empty.hidden = rows.length > 0;
+    empty.textContent = ncd.reason ? "No near-cache figures: " + ncd.reason + "." : "";
+    $("nc-hint").textContent = rows.length > 0 ? "counts since each instance started" : "";
   }
 
   let resizeTimer = 0;
