@@ -106,13 +106,21 @@ type launchSpec struct {
 // launch starts redis-server and waits until it answers PING. On failure the
 // process is gone and the error carries the tail of its log.
 func launch(ctx context.Context, spec launchSpec) (*process, error) {
+	return launchArgs(ctx, spec, "-")
+}
+
+// launchArgs is launch with redis-server's arguments given: "-" reads the
+// config from stdin (spec.config); a sentinel gets a config file instead.
+func launchArgs(ctx context.Context, spec launchSpec, args ...string) (*process, error) {
 	out, err := os.OpenFile(filepath.Join(spec.dir, outputFile), os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("open output file: %w", err)
 	}
-	cmd := exec.Command(spec.bin, "-")
+	cmd := exec.Command(spec.bin, args...)
 	cmd.Dir = spec.dir
-	cmd.Stdin = strings.NewReader(spec.config)
+	if spec.config != "" {
+		cmd.Stdin = strings.NewReader(spec.config)
+	}
 	cmd.Stdout = out
 	cmd.Stderr = out
 	cmd.SysProcAttr = sysProcAttr()

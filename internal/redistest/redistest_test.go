@@ -690,3 +690,41 @@ func TestClusterTLS(t *testing.T) {
 	}
 	checkKeys(t, cc, "{tls}:", 20)
 }
+
+func TestSentinelFailover(t *testing.T) {
+	t.Parallel()
+	s := redistest.NewSentinel(t, redistest.SentinelOptions{})
+	ctx := t.Context()
+	c := s.Client()
+	defer c.Close()
+	if err := c.Set(ctx, "k", "v1", 0).Err(); err != nil {
+		t.Fatalf("SET through the failover client: %v", err)
+	}
+	old := s.Data().Primary()
+	if err := s.Data().WaitSynced(ctx); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if err := s.Failover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("failover took %v", time.Since(start))
+	if s.Data().Primary() == old {
+		t.Fatalf("Data().Primary() = %s after Failover; want a replica promoted", old)
+	}
+	// The client follows the sentinel to the new primary.
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		err := c.Set(ctx, "k", "v2", 0).Err()
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("SET after the failover: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got, err := s.Data().Primary().Client().Get(ctx, "k").Result(); got != "v2" || err != nil {
+		t.Errorf("GET k on the new primary = %q, %v; want v2", got, err)
+	}
+}
