@@ -1,6 +1,7 @@
 # redhot: find and defuse hot keys in Redis.
 #
-#   make demo         the live demo on an embedded redis-server
+#   make demo         the flash-sale demo on an embedded 3+3 Redis Cluster, with an HTML report
+#   make demo-quick   the same story in about 15 seconds
 #   make test         vet and the whole test suite, with the race detector
 #   make bench-detect detector accuracy and speed, as JSON lines
 #   make bench-inspect redhot hotkeys/monitor against redis-cli, as JSON lines
@@ -9,9 +10,11 @@
 #   make bench-split   balance of a hot counter/value, split and replica reads
 #   make bench-fleet    fleet-wide detection latency with 8 instances, as JSON
 #   make bench-report render docs/benchmarks.md from saved bench results
+#   make test-security TLS, ACL least privilege, secrets kept out of output
 #   make test-browser the dashboard in headless Chromium, keeping screenshots
 #   make lint         staticcheck
 #   make fuzz         fuzz every target for FUZZTIME each
+#   make soak         the middleware under load and faults for SOAK_DURATION, as JSON
 #
 # Everything that needs redis-server installs it first when it is missing.
 
@@ -25,9 +28,10 @@ STATICCHECK_VERSION ?= v0.8.2
 FUZZ_TARGETS = ./heat:FuzzObserve ./internal/workload:FuzzParseTrace ./command:FuzzKeys \
                ./inspect:FuzzParseMonitorLine ./inspect:FuzzInferPattern ./nearcache:FuzzReader \
                ./fleet:FuzzDecodeSummary ./internal/glob:FuzzMatch ./metrics:FuzzKeyLabel \
-               ./stampede:FuzzDecode
+               ./stampede:FuzzDecode ./inspect:FuzzParseURL ./inspect:FuzzParseInfo \
+               ./inspect:FuzzParseClusterNodes ./inspect:FuzzLFUAccesses ./inspect:FuzzParseServerReplies
 
-.PHONY: all redis chromium test-browser demo test test-short bench-detect bench-inspect bench-nearcache bench-stampede bench-split bench-fleet bench-report lint fuzz fuzz-short build clean
+.PHONY: all redis chromium test-browser demo test test-short bench-detect bench-inspect bench-nearcache bench-stampede bench-split bench-fleet bench-report lint fuzz fuzz-short build clean soak demo-quick test-security
 
 all: build
 
@@ -44,6 +48,9 @@ build:
 demo: redis
 	$(GO) run ./cmd/redhot demo $(DEMO_FLAGS)
 
+demo-quick: redis
+	$(GO) run ./cmd/redhot demo --quick $(DEMO_FLAGS)
+
 test: redis chromium
 	$(GO) vet ./...
 	cd bench && $(GO) vet ./...
@@ -55,6 +62,11 @@ test: redis chromium
 test-browser: redis chromium
 	@mkdir -p bin/artifacts
 	$(GO) test -race -count=1 -run '^TestBrowser$$' -v -artifacts -outputdir $(CURDIR)/bin/artifacts ./dashboard/
+
+# TLS, ACL least privilege, passwords and values kept out of output, for
+# the library and every CLI command (docs/security.md).
+test-security: redis
+	$(GO) test -race -count=1 -run 'Security|TLS|ACL|HidePasswords|MonitorValues' . ./cmd/redhot ./inspect
 
 # Quick unit tests: no redis-server needed.
 test-short:
@@ -125,3 +137,10 @@ fuzz-short:
 
 clean:
 	rm -rf bin
+
+# The middleware under mixed load with faults (connection kills, pauses,
+# restarts) for SOAK_DURATION: one JSON line per sample, then a verdict;
+# exits non-zero on heap or goroutine growth or a stale read.
+SOAK_DURATION ?= 10m
+soak: redis
+	$(GO) run ./internal/soak/cmd/soak -duration $(SOAK_DURATION) $(SOAK_FLAGS)

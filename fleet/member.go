@@ -190,7 +190,9 @@ func (m *Member) serverClock(ctx context.Context) (int64, error) {
 	// the client picks.
 	tm, err2 := m.client.Time(ctx).Result()
 	if err2 != nil {
-		return 0, fmt.Errorf("reading the server's clock: %w", err)
+		// Both refused or failed: name both, TIME's first (its refusal,
+		// "-NOPERM ... 'time'", is the one the ACL hint should fix).
+		return 0, fmt.Errorf("reading the server's clock: TIME: %w (the clock script: %v)", err2, err)
 	}
 	return tm.UnixMilli(), nil
 }

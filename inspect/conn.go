@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -152,13 +153,31 @@ func Connect(ctx context.Context, opts ConnOptions) (*Target, error) {
 	t.nodes = []*node{seed}
 	if err := seed.client.Ping(ctx).Err(); err != nil {
 		t.Close()
-		return nil, classify(seed.addr, "connect", err)
+		return nil, t.classifyConnect(seed.addr, err)
 	}
 	if err := t.discover(ctx, seed); err != nil {
 		t.Close()
 		return nil, err
 	}
 	return t, nil
+}
+
+// classifyConnect classifies the failure of the first command sent to a
+// node. A TLS server that requires a client certificate (tls-auth-clients)
+// and gets none, or one it does not trust, may simply drop the connection
+// once the handshake ends, which the client sees as a reset or an EOF on
+// its first command rather than as a TLS error: that is reported as a TLS
+// failure, not as a server that is not there.
+func (t *Target) classifyConnect(addr string, err error) error {
+	e := classify(addr, "connect", err)
+	if t.tls == nil || !errors.Is(e, ErrUnreachable) {
+		return e
+	}
+	if errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return &Error{Kind: ErrTLS, Node: addr, Err: err,
+			Msg: "TLS handshake failed: the server closed the connection, as Redis does when it requires a client certificate and gets none or one it does not trust"}
+	}
+	return e
 }
 
 // tlsConfig builds the client TLS configuration from the options.
@@ -294,7 +313,7 @@ func replicasFromInfo(info map[string]string) []hostPort {
 			continue
 		}
 		p, err := strconv.Atoi(f["port"])
-		if err != nil {
+		if err != nil || p < 1 || p > 65535 {
 			continue
 		}
 		out = append(out, hostPort{f["ip"], p})
@@ -381,7 +400,7 @@ func parseClusterNodes(text string) []clusterEntry {
 			continue
 		}
 		port, err := strconv.Atoi(portStr)
-		if err != nil || port == 0 {
+		if err != nil || port < 1 || port > 65535 {
 			continue
 		}
 		e := clusterEntry{id: f[0], host: host, port: port, role: Primary}
@@ -408,7 +427,8 @@ func parseClusterNodes(text string) []clusterEntry {
 			if isRange {
 				b, err2 = strconv.Atoi(hi)
 			}
-			if err1 == nil && err2 == nil {
+			// Callers walk every slot of a range: only real slots count.
+			if err1 == nil && err2 == nil && 0 <= a && a <= b && b < 16384 {
 				e.slots = append(e.slots, [2]int{a, b})
 			}
 		}

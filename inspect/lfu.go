@@ -20,9 +20,9 @@ const lfuInitVal = 5
 //
 // A key showing counter c was between reaching c and reaching c+1, so
 // LFUAccesses returns low = N(c) - 2·√V(c) and high = N(c+1) + 2·√V(c+1)
-// (low at least 0). For c = 255 high is +Inf. For c < 5, both are 0: a
-// counter below 5 has decayed (see below) and says only that the key has
-// been idle.
+// (low at least c-5: every step of the counter takes an access). For
+// c = 255 high is +Inf. For c < 5, both are 0: a counter below 5 has
+// decayed (see below) and says only that the key has been idle.
 //
 // The counter decays: on each access (and on OBJECT FREQ) it first loses 1
 // for every lfu-decay-time minutes since the key's previous access. A key
@@ -34,7 +34,8 @@ func LFUAccesses(counter, logFactor int) (low, high float64) {
 		return 0, 0
 	}
 	c := min(counter, 255)
-	low = math.Max(0, lfuReach(c, logFactor)-2*math.Sqrt(lfuVar(c, logFactor)))
+	// Each step of the counter takes an access, so c-5 is a hard floor.
+	low = math.Max(float64(c-lfuInitVal), lfuReach(c, logFactor)-2*math.Sqrt(lfuVar(c, logFactor)))
 	if c == 255 {
 		return low, math.Inf(1)
 	}

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/redhot/redhot/command"
 	"github.com/redhot/redhot/heat"
@@ -46,6 +47,13 @@ type MonitorOptions struct {
 	// Progress, if set, is told the seconds elapsed.
 	// default: none
 	Progress Progress
+
+	// ShowValues puts one recent command line of each reported key, with
+	// all its arguments, in MonitorKey.Example. Arguments are values, and
+	// values can be secrets (tokens, personal data), so reports carry
+	// keys, command names and client addresses only unless this is set.
+	// default: false
+	ShowValues bool
 }
 
 // MonitorReport is the result of Monitor.
@@ -98,7 +106,14 @@ type MonitorKey struct {
 	Count    int64       `json:"count"`
 	Commands []NameCount `json:"commands"`
 	Clients  []NameCount `json:"clients"`
+	// Example is a recent command line that accessed the key, arguments
+	// quoted as keys are and cut at maxExampleBytes. It is set only with
+	// MonitorOptions.ShowValues, as it shows values.
+	Example string `json:"example,omitempty"`
 }
+
+// maxExampleBytes is how much of a command line MonitorKey.Example keeps.
+const maxExampleBytes = 256
 
 // NameCount is a name with a count: a command or a client address.
 type NameCount struct {
@@ -114,7 +129,7 @@ const maxMonitorKeyBytes = 1024
 // command's keys from the server's key specs, feeds them to a heat.Tracker
 // per node on the servers' own timestamps, and reports the hottest keys
 // with their rates, read/write split, top commands and top clients. It
-// prints no values. MONITOR is costly: the server formats every command
+// reports no values unless opts.ShowValues. MONITOR is costly: the server formats every command
 // for redhot, which can halve a busy server's throughput while it runs.
 func Monitor(ctx context.Context, t *Target, opts MonitorOptions) (*MonitorReport, error) {
 	if opts.Duration == 0 {
@@ -357,6 +372,9 @@ func (m *monitorNode) observe(line *MonitorLine, keys []command.Key) []command.K
 		}
 		m.tr.Observe(key, op)
 		m.details.add(key, name, line.Source, op == heat.Write)
+		if m.opts.ShowValues {
+			m.details.setExample(key, line.Args)
+		}
 	}
 	return keys
 }
@@ -458,6 +476,7 @@ func (rep *MonitorReport) collect(nodes []*monitorNode, top int) {
 				mk.Count = d.count
 				mk.Commands = d.cmds.top()
 				mk.Clients = d.clients.top()
+				mk.Example = d.example
 			}
 			keys = append(keys, mk)
 		}
@@ -520,6 +539,49 @@ type keyDetail struct {
 	count   int64
 	cmds    smallCounter
 	clients smallCounter
+	example string // a recent command line; only with ShowValues
+}
+
+// setExample keeps args as the example command line of key, if key is in
+// the table. Lines are formatted once every exampleEvery accesses of a
+// key, so a hot key costs little.
+func (d *keyDetails) setExample(key string, args []string) {
+	e := d.m[key]
+	if e == nil || (e.example != "" && e.count%exampleEvery != 0) {
+		return
+	}
+	e.example = formatExample(args)
+}
+
+// exampleEvery is how many accesses of a key pass between updates of its
+// example line.
+const exampleEvery = 64
+
+// formatExample renders a command line with each argument quoted as
+// QuoteKey does, cut at maxExampleBytes.
+func formatExample(args []string) string {
+	var b strings.Builder
+	for i, a := range args {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		if i == 0 {
+			a = strings.ToLower(a)
+		}
+		b.WriteString(QuoteKey(a))
+		if b.Len() > maxExampleBytes {
+			break
+		}
+	}
+	s := b.String()
+	if len(s) <= maxExampleBytes {
+		return s
+	}
+	cut := maxExampleBytes
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 func (d *keyDetails) add(key, cmd, client string, write bool) {
@@ -609,10 +671,19 @@ func (rep *MonitorReport) WriteTable(w io.Writer) error {
 	writeTitle(w, h, "%s commands sampled on %s over %.1fs; %s key accesses/s (%s reads, %s writes)",
 		human(float64(rep.Sampled)), plural(usedNodes(h), "node", "nodes"), rep.SampledSeconds,
 		human(rep.Rate), human(rep.ReadRate), human(rep.WriteRate))
-	tb := newTable(w, "RANK", "KEY", "RATE/S", "READ/S", "WRITE/S", "SHARE", "COMMANDS", "CLIENTS", "NODE")
+	examples := slices.ContainsFunc(rep.Keys, func(k MonitorKey) bool { return k.Example != "" })
+	cols := []string{"RANK", "KEY", "RATE/S", "READ/S", "WRITE/S", "SHARE", "COMMANDS", "CLIENTS", "NODE"}
+	if examples {
+		cols = append(cols, "EXAMPLE")
+	}
+	tb := newTable(w, cols...)
 	for _, k := range rep.Keys {
-		tb.row(strconv.Itoa(k.Rank), shortKey(k.Key), human(k.Rate), human(k.ReadRate), human(k.WriteRate),
-			pct(k.Share), countsCell(k.Commands, k.Count, 2), countsCell(k.Clients, k.Count, 2), k.Node)
+		cells := []string{strconv.Itoa(k.Rank), shortKey(k.Key), human(k.Rate), human(k.ReadRate), human(k.WriteRate),
+			pct(k.Share), countsCell(k.Commands, k.Count, 2), countsCell(k.Clients, k.Count, 2), k.Node}
+		if examples {
+			cells = append(cells, k.Example)
+		}
+		tb.row(cells...)
 	}
 	if err := tb.flush(); err != nil {
 		return err

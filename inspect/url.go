@@ -110,6 +110,9 @@ func parseURL(raw string) (endpoint, error) {
 	} else if i := strings.LastIndex(authority, ":"); i >= 0 {
 		host, port = authority[:i], authority[i+1:]
 	}
+	if strings.ContainsAny(host, "[]") {
+		return bad("host %q is not a host name or address", host)
+	}
 	if host == "" {
 		host = "127.0.0.1"
 	}

@@ -181,6 +181,12 @@ func (c *Cache) land(n *node, s *session, token uint64, ts []target, reads int, 
 		if r.Kind == KindError {
 			continue
 		}
+		if o.replies[t.pttl].Kind == KindError {
+			// Without the key's expiry (PTTL refused by an ACL, say) the
+			// entry could outlive the key: not published.
+			c.fillErrors.Add(1)
+			continue
+		}
 		val := *r
 		if t.elem >= 0 {
 			if r.Kind != KindArray || len(r.Elems) != t.elems {

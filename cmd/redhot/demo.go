@@ -1,9 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
-	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -12,38 +12,55 @@ import (
 )
 
 func newDemoCmd() *cobra.Command {
-	var (
-		o     demo.Options
-		quick bool
-	)
+	var o demo.Options
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Watch redhot find a key that goes viral, on a throwaway redis-server",
-		Long: `demo starts a throwaway redis-server (or uses --url), sends Zipf traffic
-through a go-redis client, makes product:viral take 10% of the traffic a
-quarter of the way in, and shows live what redhot's heat tracker sees.`,
+		Short: "Watch redhot find and defuse the hot keys of a flash sale on a Redis Cluster",
+		Long: `demo starts an embedded Redis Cluster (3 primaries with a replica each,
+real redis-server processes in a temporary directory, removed on exit)
+unless --url points at one, and tells a story in phases: steady Zipf
+traffic; a flash sale (a viral product and its stock level, an order
+counter, a feature flag read by everyone, an expensive price list); redhot
+flagging each key; and the same traffic again with mitigation on (near
+cache, split counter, stampede guard, replica reads). It shows each
+primary's commands/s and the clients' p99 live, ends with a before/after
+summary and writes an HTML report with charts and PNGs to --report
+(default a new temporary directory).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if quick && !cmd.Flags().Changed("duration") {
-				o.Duration = 6 * time.Second
+			o.Out = cmd.OutOrStdout()
+			if f, ok := o.Out.(*os.File); ok {
+				o.TTY = term.IsTerminal(int(f.Fd()))
 			}
-			o.Out = os.Stdout
-			o.TTY = term.IsTerminal(int(os.Stdout.Fd()))
 			sum, err := demo.Run(cmd.Context(), o)
+			if errors.Is(err, demo.ErrInvalidOptions) {
+				return hintError{err, "run 'redhot demo --help' for the flags and their ranges"}
+			}
 			if err != nil {
 				return err
 			}
-			if cmd.Context().Err() == nil && !sum.Detected {
-				return fmt.Errorf("the viral key was not detected")
+			if sum.Interrupted {
+				return errInterrupted
+			}
+			for _, k := range sum.Keys {
+				if !k.Detected {
+					return hintError{fmt.Errorf("redhot did not flag %s hot", k.Key),
+						"a busy machine may not reach the offered rate: try a lower --rate, or --keys"}
+				}
 			}
 			return nil
 		},
 	}
 	f := cmd.Flags()
-	f.StringVarP(&o.URL, "url", "u", "", "Redis URL to use instead of a throwaway server (redis://host:port)")
-	f.DurationVar(&o.Duration, "duration", 20*time.Second, "how long to run")
-	f.DurationVar(&o.ViralAt, "viral-at", 0, "when the viral key appears (default a quarter of --duration)")
-	f.IntVar(&o.Workers, "workers", 8, "goroutines sending traffic")
-	f.BoolVar(&quick, "quick", false, "a short run (6s)")
+	f.StringVarP(&o.URL, "url", "u", "", "a Redis Cluster (any node) or server to use instead of an embedded cluster")
+	f.BoolVar(&o.Quick, "quick", false, "a short run: 10s of traffic over 20,000 keys")
+	f.DurationVar(&o.Duration, "duration", 0, "how long the traffic runs (default 45s, 10s with --quick)")
+	f.Float64Var(&o.Rate, "rate", 0, "commands per second the clients offer (default 6000)")
+	f.IntVar(&o.Keys, "keys", 0, "product keys in the background traffic (default 100000, 20000 with --quick)")
+	f.IntVar(&o.Workers, "workers", 0, "goroutines sending commands (default 24)")
+	f.IntVar(&o.Primaries, "primaries", 0, "primaries of the embedded cluster (default 3)")
+	f.IntVar(&o.Replicas, "replicas", 1, "replicas per primary of the embedded cluster (0 for none)")
+	f.StringVar(&o.ReportDir, "report", "", "folder for the HTML report and PNGs (default a new temporary directory)")
+	f.DurationVar(&o.Interval, "interval", 0, "how often load and latency are sampled (default 500ms)")
 	return cmd
 }

@@ -103,7 +103,10 @@ func (quietLogger) Printf(context.Context, string, ...any) {}
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr, env{getenv: os.Getenv})
+	// Parse a copy of the arguments, and hide any password in a URL
+	// from ps (after warning, in run, that it was visible).
+	args := hidePasswords(os.Args[1:])
+	code := run(ctx, args, os.Stdout, os.Stderr, env{getenv: os.Getenv})
 	stop()
 	os.Exit(code)
 }

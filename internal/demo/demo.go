@@ -1,10 +1,21 @@
-// Package demo runs redhot's quick-start demonstration: Zipf traffic
-// through a go-redis client with the redhot middleware against a real
-// redis-server, a product key that suddenly goes viral, and a live table of
-// what the middleware's heat tracker sees.
+// Package demo runs redhot's demonstration, `redhot demo` and `make demo`:
+// a flash sale on a Redis Cluster told in phases, with every figure
+// measured in the same run.
 //
-// cmd/redhot wires it to `redhot demo` (and `make demo`); tests call Run
-// directly.
+// Steady Zipf traffic runs against the cluster (an embedded one of real
+// redis-server processes unless Options.URL names one) through a plain
+// go-redis cluster client that redhot only observes. Then the sale starts:
+// a product goes viral (its stock level with it), an order counter takes
+// heavy increments, a feature flag is read by every request and an
+// expensive price list is recomputed whenever it expires. redhot's tracker flags each key; the demo measures
+// the unmitigated load (commands per second of each primary, from INFO
+// deltas) and client latency, then switches on the mitigation for each
+// key it detected (near cache, split counter, stampede guard, replica
+// reads where the cluster has replicas) and measures the same traffic
+// again. Run returns a Summary and writes an HTML report with charts and
+// PNG files.
+//
+// cmd/redhot only maps flags to Options; tests call Run directly.
 package demo
 
 import (
@@ -12,307 +23,715 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
-	"strconv"
-	"strings"
+	"log/slog"
+	"math"
+	"slices"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redhot/redhot"
 	"github.com/redhot/redhot/heat"
+	"github.com/redhot/redhot/inspect"
 	"github.com/redhot/redhot/internal/redistest"
 	"github.com/redhot/redhot/internal/workload"
+	"github.com/redhot/redhot/replica"
+	"github.com/redhot/redhot/split"
+	"github.com/redhot/redhot/stampede"
 )
 
-// Options configure Run. The zero value gives the documented defaults.
+// Options configure Run. The zero value, with Out set, gives the
+// documented defaults.
 type Options struct {
-	// URL is the Redis server to use, as redis://host:port. The demo only
-	// reads and writes keys under "product:".
-	// default: "" (start a throwaway redis-server in a temporary directory)
+	// URL is a Redis Cluster (any node) or a standalone server to run the
+	// story against, as redis://[user:password@]host:port. The demo writes
+	// keys under "product:", "sale:" and "flag:".
+	// default: "" (start an embedded cluster of redis-server processes in a
+	// temporary directory, removed on return)
 	URL string
 
-	// Duration is how long traffic runs.
-	// default: 20 seconds
+	// Primaries is the number of primaries of the embedded cluster.
+	// default: 3
+	Primaries int
+
+	// Replicas is the number of replicas of each primary of the embedded
+	// cluster.
+	// default: 0
+	Replicas int
+
+	// Quick shortens the story: Duration 10 seconds and 20,000 keys
+	// unless those are set.
+	// default: false
+	Quick bool
+
+	// Duration is how long the traffic runs, all phases included.
+	// default: 45 seconds (10 with Quick)
 	Duration time.Duration
 
-	// ViralAt is when the viral key appears, counted from the start.
-	// default: a quarter of Duration
-	ViralAt time.Duration
-
-	// ViralShare is the share of all commands that go to the viral key
-	// once it appears.
-	// default: 0.10
-	ViralShare float64
+	// Rate is the number of commands per second the clients offer,
+	// the same in every phase.
+	// default: 6,000
+	Rate float64
 
 	// Keys is the number of product keys in the background Zipf traffic.
-	// default: 100,000
+	// default: 100,000 (20,000 with Quick)
 	Keys int
 
-	// Workers is the number of goroutines sending pipelines.
-	// default: 8
+	// Workers is the number of goroutines sending commands, each one at a
+	// time (a near cache serves single reads, not pipelines).
+	// default: 24
 	Workers int
 
-	// Refresh is how often the table is redrawn.
-	// default: 500 ms
-	Refresh time.Duration
+	// Interval is how often load and latency are sampled and the display
+	// is redrawn.
+	// default: 500 milliseconds
+	Interval time.Duration
 
-	// Out receives the live table and the summary. Required.
+	// PricesTTL is the price list's TTL, and PricesCost how long computing
+	// it takes.
+	// default: 1 second and 50 milliseconds
+	PricesTTL, PricesCost time.Duration
+
+	// ReportDir is the folder the report is written to; it is created if
+	// missing.
+	// default: a new temporary directory
+	ReportDir string
+
+	// NoReport skips writing the report.
+	// default: false
+	NoReport bool
+
+	// Out receives the live display and the summary. Required.
 	Out io.Writer
 
-	// TTY redraws the table in place with ANSI escapes; otherwise each
-	// refresh is printed below the last, less often.
+	// TTY redraws a compact display in place with ANSI escapes; otherwise
+	// progress is printed as plain lines.
 	// default: false
 	TTY bool
 }
 
-// ViralKey is the key that goes viral during the demo.
-const ViralKey = "product:viral"
-
-// Summary is what the demo measured.
-type Summary struct {
-	// Commands is the number of commands sent.
-	Commands int64
-	// Detected reports whether the viral key was flagged hot.
-	Detected bool
-	// DetectedAfter is the time from the viral key's first access to its
-	// hot event.
-	DetectedAfter time.Duration
-	// Events are the hot and cooled events, in order.
-	Events []heat.Event
-}
+// ErrInvalidOptions is returned by Run for an option out of range; the
+// wrapping error names the field.
+var ErrInvalidOptions = errors.New("demo: invalid options")
 
 func (o Options) withDefaults() (Options, error) {
+	bad := func(field string, v any, want string) (Options, error) {
+		return o, fmt.Errorf("%w: %s = %v; want %s", ErrInvalidOptions, field, v, want)
+	}
 	if o.Out == nil {
-		return o, errors.New("demo: Options.Out is required")
+		return o, fmt.Errorf("%w: Out is required", ErrInvalidOptions)
+	}
+	if o.Primaries == 0 {
+		o.Primaries = 3
+	}
+	if o.Primaries < 1 || o.Primaries > 16 {
+		return bad("Primaries", o.Primaries, "1 to 16")
+	}
+	if o.Replicas < 0 || o.Replicas > 4 {
+		return bad("Replicas", o.Replicas, "0 to 4")
 	}
 	if o.Duration == 0 {
-		o.Duration = 20 * time.Second
+		o.Duration = 45 * time.Second
+		if o.Quick {
+			o.Duration = 10 * time.Second
+		}
 	}
-	if o.Duration < 0 {
-		return o, fmt.Errorf("demo: Options.Duration = %v; want a positive duration", o.Duration)
+	if o.Duration < 2*time.Second {
+		return bad("Duration", o.Duration, "at least 2s")
 	}
-	if o.ViralAt == 0 {
-		o.ViralAt = o.Duration / 4
+	if o.Rate == 0 {
+		o.Rate = 6000
 	}
-	if o.ViralAt < 0 || o.ViralAt >= o.Duration {
-		return o, fmt.Errorf("demo: Options.ViralAt = %v; want in [0, Duration)", o.ViralAt)
-	}
-	if o.ViralShare == 0 {
-		o.ViralShare = 0.10
-	}
-	if !(o.ViralShare > 0 && o.ViralShare <= 1) {
-		return o, fmt.Errorf("demo: Options.ViralShare = %v; want in (0, 1]", o.ViralShare)
+	if !(o.Rate >= 100 && o.Rate <= 1e6) {
+		return bad("Rate", o.Rate, "100 to 1,000,000 commands per second")
 	}
 	if o.Keys == 0 {
 		o.Keys = 100_000
+		if o.Quick {
+			o.Keys = 20_000
+		}
 	}
-	if o.Keys < 10 || o.Keys > 10_000_000 {
-		return o, fmt.Errorf("demo: Options.Keys = %d; want 10 to 10,000,000", o.Keys)
+	if o.Keys < 100 || o.Keys > 10_000_000 {
+		return bad("Keys", o.Keys, "100 to 10,000,000")
 	}
 	if o.Workers == 0 {
-		o.Workers = 8
+		o.Workers = 24
 	}
-	if o.Workers < 1 || o.Workers > 256 {
-		return o, fmt.Errorf("demo: Options.Workers = %d; want 1 to 256", o.Workers)
+	if o.Workers < 1 || o.Workers > 1024 {
+		return bad("Workers", o.Workers, "1 to 1024")
 	}
-	if o.Refresh == 0 {
-		o.Refresh = 500 * time.Millisecond
+	if o.Interval == 0 {
+		o.Interval = 500 * time.Millisecond
 	}
-	if o.Refresh < 10*time.Millisecond {
-		return o, fmt.Errorf("demo: Options.Refresh = %v; want at least 10ms", o.Refresh)
+	if o.Interval < 50*time.Millisecond || o.Interval > o.Duration/8 {
+		return bad("Interval", o.Interval, "50ms to Duration/8")
+	}
+	if o.PricesTTL == 0 {
+		o.PricesTTL = time.Second
+	}
+	if o.PricesTTL < 10*time.Millisecond {
+		return bad("PricesTTL", o.PricesTTL, "at least 10ms")
+	}
+	if o.PricesCost == 0 {
+		o.PricesCost = 50 * time.Millisecond
+	}
+	if o.PricesCost < 0 || o.PricesCost >= o.PricesTTL {
+		return bad("PricesCost", o.PricesCost, "positive and below PricesTTL")
 	}
 	return o, nil
 }
 
-// Run runs the demo until Duration has passed or ctx is done, printing to
-// opts.Out, and returns what it measured. Cancelling ctx ends the demo
-// early with the summary so far and no error.
+// Summary is what one run measured.
+type Summary struct {
+	// Nodes are the primaries, in the order of every per-node figure.
+	Nodes []string `json:"nodes"`
+	// Replicas is the number of replicas in the deployment.
+	Replicas int `json:"replicas"`
+	// Duration is how long traffic ran; Rate the offered commands/s.
+	Duration time.Duration `json:"duration_ns"`
+	Rate     float64       `json:"rate"`
+
+	// Keys are the story's keys: when each started, when redhot flagged
+	// it, and the mitigation switched on.
+	Keys []KeyResult `json:"keys"`
+	// BackgroundP99Before and After are the background traffic's p99 in
+	// the before and after windows.
+	BackgroundP99Before time.Duration `json:"background_p99_before_ns"`
+	BackgroundP99After  time.Duration `json:"background_p99_after_ns"`
+	// OtherHot are background keys flagged hot before mitigation (the
+	// head of the Zipf traffic); the near cache serves them too afterwards.
+	OtherHot []string `json:"other_hot"`
+
+	// Baseline is the steady traffic before the sale, Before the sale
+	// without mitigation, After the same traffic with it.
+	Baseline Window `json:"baseline"`
+	Before   Window `json:"before"`
+	After    Window `json:"after"`
+
+	// NearCacheHits are commands answered by redhot's near cache, which
+	// never reached Redis; NearCacheShare their part of the commands sent
+	// after mitigation.
+	NearCacheHits  uint64  `json:"near_cache_hits"`
+	NearCacheShare float64 `json:"near_cache_share"`
+
+	// ReplicaReads are reads a replica served instead of a primary.
+	ReplicaReads uint64 `json:"replica_reads"`
+
+	// Prices are the price list's computations.
+	Prices PriceLoads `json:"prices"`
+
+	// CounterAcked are increments of the order counter the server
+	// acknowledged, CounterUnknown those whose outcome is unknown, and
+	// CounterTotal the counter's value at the end (plain key plus split
+	// shards).
+	CounterAcked   int64 `json:"counter_acked"`
+	CounterUnknown int64 `json:"counter_unknown"`
+	CounterTotal   int64 `json:"counter_total"`
+
+	// Commands are the client commands that completed; Errors those that
+	// failed, the first with FirstError.
+	Commands   int64  `json:"commands"`
+	Errors     int64  `json:"errors"`
+	FirstError string `json:"first_error,omitempty"`
+
+	// Samples are the load and latency of every sampling interval.
+	Samples []Sample `json:"samples"`
+
+	// ReportDir is where the report went, Files its files (full paths);
+	// empty without a report.
+	ReportDir string   `json:"report_dir,omitempty"`
+	Files     []string `json:"files,omitempty"`
+
+	// Interrupted reports that the context ended the run early.
+	Interrupted bool `json:"interrupted"`
+}
+
+// KeyResult is one story key's detection and mitigation.
+type KeyResult struct {
+	Key  string `json:"key"`
+	Role string `json:"role"`
+	// Onset is when its traffic started, from the start of the run.
+	Onset time.Duration `json:"onset_ns"`
+	// Detected reports that redhot flagged it hot before mitigation;
+	// DetectedAt is when, and DetectedAfter how long after Onset. Rate and
+	// Share are the tracker's estimates at that moment.
+	Detected      bool          `json:"detected"`
+	DetectedAt    time.Duration `json:"detected_at_ns"`
+	DetectedAfter time.Duration `json:"detected_after_ns"`
+	Rate          float64       `json:"rate"`
+	Share         float64       `json:"share"`
+	// Mitigation is what was switched on for it; "" if nothing was.
+	Mitigation string `json:"mitigation"`
+	// P99Before and P99After are the latencies of its commands in the
+	// before and after windows.
+	P99Before time.Duration `json:"p99_before_ns"`
+	P99After  time.Duration `json:"p99_after_ns"`
+}
+
+// Window is the load and latency over one phase of the story.
+type Window struct {
+	Name     string        `json:"name"`
+	From, To time.Duration `json:"-"`
+	// ClientOpsPerSec are the commands the clients completed per second;
+	// ServerOpsPerSec the commands the primaries processed per second
+	// (INFO deltas), NodeOpsPerSec each primary's.
+	ClientOpsPerSec float64   `json:"client_ops_per_sec"`
+	ServerOpsPerSec float64   `json:"server_ops_per_sec"`
+	NodeOpsPerSec   []float64 `json:"node_ops_per_sec"`
+	// MaxOverMean is the busiest primary's rate over the primaries' mean:
+	// 1 is perfect balance, the number of primaries all load on one.
+	MaxOverMean float64 `json:"max_over_mean"`
+	// P50 and P99 are client command latencies.
+	P50 time.Duration `json:"p50_ns"`
+	P99 time.Duration `json:"p99_ns"`
+}
+
+// PriceLoads compare the price list's computations without and with the
+// stampede guard.
+type PriceLoads struct {
+	// Aside are computations by cache-aside readers, Guarded those behind
+	// the guard; PerTTL divides each by the number of TTLs it ran for.
+	Aside         int64   `json:"aside"`
+	Guarded       int64   `json:"guarded"`
+	AsidePerTTL   float64 `json:"aside_per_ttl"`
+	GuardedPerTTL float64 `json:"guarded_per_ttl"`
+}
+
+// Sample is one sampling interval's load and latency.
+type Sample struct {
+	At        time.Duration `json:"at_ns"` // end of the interval, from the start
+	From      time.Duration `json:"from_ns"`
+	ClientOps float64       `json:"client_ops_per_sec"`
+	Nodes     []float64     `json:"node_ops_per_sec"` // per primary, in Summary.Nodes order
+	P50       time.Duration `json:"p50_ns"`
+	P99       time.Duration `json:"p99_ns"`
+	// ServerOps is the primaries' commands/s together: below ClientOps
+	// once the near cache answers reads.
+	ServerOps float64 `json:"server_ops_per_sec"`
+
+	lat counts
+}
+
+// Run tells the story until Duration has passed or ctx is done, printing
+// to opts.Out, and returns what it measured. Cancelling ctx ends the demo
+// early: Run then stops the traffic, tears down what it started and
+// returns the summary so far (Interrupted set, no report) and no error.
 func Run(ctx context.Context, opts Options) (Summary, error) {
 	o, err := opts.withDefaults()
 	if err != nil {
 		return Summary{}, err
 	}
-	var ropts *redis.Options
-	if o.URL == "" {
-		fmt.Fprintln(o.Out, "starting a throwaway redis-server ...")
-		srv, err := redistest.Start(ctx, redistest.ServerOptions{})
-		if err != nil {
-			return Summary{}, fmt.Errorf("demo: start redis-server: %w", err)
+	url := o.URL
+	if url == "" {
+		fmt.Fprintf(o.Out, "starting a Redis Cluster of %d primaries", o.Primaries)
+		if o.Replicas > 0 {
+			fmt.Fprintf(o.Out, " with %d replica(s) each", o.Replicas)
 		}
-		defer srv.Close()
-		ropts = &redis.Options{Addr: srv.Addr()}
-	} else {
-		ropts, err = redis.ParseURL(o.URL)
+		fmt.Fprintln(o.Out, " (redis-server processes in a temporary directory) ...")
+		cl, err := redistest.StartCluster(ctx, redistest.ClusterOptions{Primaries: o.Primaries, ReplicasPerPrimary: o.Replicas})
 		if err != nil {
-			return Summary{}, fmt.Errorf("demo: --url %q: %w", o.URL, err)
-		}
-	}
-	ropts.PoolSize = o.Workers + 2
-
-	rdb := redis.NewClient(ropts)
-	defer rdb.Close()
-	// The library's middleware observes every command's keys; the demo
-	// reads what its tracker sees.
-	mw, err := redhot.New(rdb, redhot.Options{})
-	if err != nil {
-		return Summary{}, err
-	}
-	defer mw.Close()
-	tr := mw.Tracker()
-	sub := tr.Subscribe(256)
-	if err := rdb.Ping(ctx).Err(); err != nil {
-		return Summary{}, fmt.Errorf("demo: connect to %s: %w", ropts.Addr, err)
-	}
-
-	keys, err := workload.NewKeyspace(workload.KeyspaceOptions{Prefix: "product:", N: o.Keys})
-	if err != nil {
-		return Summary{}, err
-	}
-
-	runCtx, cancel := context.WithTimeout(ctx, o.Duration)
-	defer cancel()
-	start := time.Now()
-	viralStart := start.Add(o.ViralAt)
-	var sent atomic.Int64
-	var werr error
-	var werrOnce sync.Once
-	var wg sync.WaitGroup
-	for w := 0; w < o.Workers; w++ {
-		// Every worker draws the same popularity ranking (product:0 is the
-		// most popular) with its own random sequence.
-		z, err := workload.NewZipf(workload.ZipfOptions{S: 0.8, Keys: keys, Seed: uint64(w), RankOrder: true})
-		if err != nil {
-			cancel()
-			return Summary{}, err
-		}
-		wg.Add(1)
-		go func(seed uint64) {
-			defer wg.Done()
-			if err := drive(runCtx, rdb, z, seed, viralStart, o.ViralShare, &sent); err != nil {
-				werrOnce.Do(func() { werr = err; cancel() })
+			if ctx.Err() != nil {
+				return Summary{Interrupted: true}, nil
 			}
-		}(uint64(w) + 1)
+			return Summary{}, fmt.Errorf("demo: start the cluster: %w", err)
+		}
+		defer cl.Close()
+		url = "redis://" + cl.Primaries()[0].Addr()
 	}
+	target, err := inspect.Connect(ctx, inspect.ConnOptions{URL: url})
+	if err != nil {
+		if ctx.Err() != nil {
+			return Summary{Interrupted: true}, nil
+		}
+		return Summary{}, fmt.Errorf("demo: connect to %s: %w", url, err)
+	}
+	defer target.Close()
 
 	var sum Summary
-	var viralFirst time.Time
-	tick := time.NewTicker(o.Refresh)
-	defer tick.Stop()
-	lastPrint := time.Time{}
-	render := func(now time.Time, final bool) {
-		if !o.TTY && !final && now.Sub(lastPrint) < 2*time.Second {
-			return
+	sum.Rate, sum.Duration = o.Rate, o.Duration
+	for _, n := range target.Nodes() {
+		if n.Role == inspect.Primary {
+			sum.Nodes = append(sum.Nodes, n.Addr)
+		} else {
+			sum.Replicas++
 		}
-		lastPrint = now
-		var b strings.Builder
-		if o.TTY {
-			b.WriteString("\x1b[H\x1b[2J")
-		}
-		drawTable(&b, tr, now.Sub(start), o, sum.Events)
-		io.WriteString(o.Out, b.String())
 	}
+	if len(sum.Nodes) == 0 {
+		return Summary{}, fmt.Errorf("demo: %s: no primary found", url)
+	}
+
+	quiet := slog.New(slog.DiscardHandler)
+	plain := target.NewClient()
+	defer plain.Close()
+	mitClient := target.NewClient()
+	defer mitClient.Close()
+	for _, c := range []redis.UniversalClient{plain, mitClient} {
+		setPool(c, o.Workers)
+	}
+	// With replicas, a third client reads the keys the demo marks from
+	// them, through a replica.Router hook.
+	var (
+		repClient redis.UniversalClient
+		router    *replica.Router
+		routed    sync.Map // keys whose reads go to replicas
+	)
+	if sum.Replicas > 0 {
+		repClient = target.NewClient()
+		defer repClient.Close()
+		setPool(repClient, o.Workers)
+		router, err = replica.New(repClient, replica.Options{Hot: func(key string) bool {
+			_, ok := routed.Load(key)
+			return ok
+		}})
+		if err != nil {
+			return Summary{}, fmt.Errorf("demo: %w", err)
+		}
+		defer router.Close()
+		repClient.AddHook(router.Hook())
+	}
+
+	// The observer: redhot on the plain client with its near cache off,
+	// so the unmitigated phases are measured as they are, and detection
+	// happens on the traffic that needs it.
+	observer, err := redhot.New(plain, redhot.Options{DisableCache: true, Logger: quiet})
+	if err != nil {
+		return Summary{}, fmt.Errorf("demo: %w", err)
+	}
+	defer observer.Close()
+	events := observer.Subscribe(1024)
+	defer events.Close()
+	// The mitigation: redhot with its near cache, a splitter and a
+	// stampede guard on the second client.
+	mw, err := redhot.New(mitClient, redhot.Options{Logger: quiet})
+	if err != nil {
+		return Summary{}, fmt.Errorf("demo: %w", err)
+	}
+	defer mw.Close()
+	splitter, err := split.New(mitClient, split.Options{})
+	if err != nil {
+		return Summary{}, fmt.Errorf("demo: %w", err)
+	}
+	defer splitter.Close()
+	guard, err := stampede.New(stampede.Options{Client: mitClient})
+	if err != nil {
+		return Summary{}, fmt.Errorf("demo: %w", err)
+	}
+	defer guard.Close()
+
+	if err := seed(ctx, plain, splitter); err != nil {
+		if ctx.Err() != nil {
+			return Summary{Interrupted: true}, nil
+		}
+		return Summary{}, fmt.Errorf("demo: write the sale's keys: %w", err)
+	}
+	keys, err := workload.NewKeyspace(workload.KeyspaceOptions{Prefix: "product:", N: o.Keys})
+	if err != nil {
+		return Summary{}, fmt.Errorf("demo: %w", err)
+	}
+	meter := inspect.NewLoadMeter(ctx, target)
+	if _, err := meter.Sample(ctx); err != nil {
+		if ctx.Err() != nil {
+			return Summary{Interrupted: true}, nil
+		}
+		return Summary{}, fmt.Errorf("demo: read INFO: %w", err)
+	}
+
+	sched := newSchedule(o.Duration)
+	tr := &traffic{sched: sched, o: o, plain: plain, mit: mitClient, reps: repClient}
+	tr.hist.Store(&histogram{})
+	for k := range nStory {
+		sum.Keys = append(sum.Keys, KeyResult{Key: storyKeys[k], Role: storyRole[k]})
+	}
+
+	// The workers' context is cancelled, not timed out, at the end: a
+	// deadline would be put on every command's socket and make those in
+	// flight at the end fail with a timeout.
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	tr.start = time.Now()
+	for w := range o.Workers {
+		z, err := workload.NewZipf(workload.ZipfOptions{S: 0.9, Keys: keys, Seed: uint64(w), RankOrder: true})
+		if err != nil {
+			stop()
+			wg.Wait()
+			return Summary{}, fmt.Errorf("demo: %w", err)
+		}
+		wg.Go(func() { tr.run(runCtx, z, uint64(w)+1, o.Rate/float64(o.Workers)) })
+	}
+
+	disp := newDisplay(o, &sum, sched)
+	disp.begin(tr.start)
+	tick := time.NewTicker(o.Interval)
+	defer tick.Stop()
+	mitTimer := time.NewTimer(sched.mitigateAt)
+	defer mitTimer.Stop()
+	endTimer := time.NewTimer(o.Duration)
+	defer endTimer.Stop()
+	last := tr.start
+	mitigated := false
 loop:
 	for {
 		select {
-		case ev := <-sub.C:
-			sum.Events = append(sum.Events, ev)
-			if ev.Kind == heat.Hot && ev.Key == ViralKey && !sum.Detected {
-				sum.Detected = true
-				if viralFirst.IsZero() {
-					viralFirst = viralStart
-				}
-				sum.DetectedAfter = ev.At.Sub(viralFirst)
+		case ev := <-events.C:
+			if mitigated || ev.Kind != heat.Hot {
+				continue
 			}
+			at := ev.At.Sub(tr.start)
+			k := slices.Index(storyKeys[:], ev.Key)
+			if k < 0 {
+				if !slices.Contains(sum.OtherHot, ev.Key) {
+					sum.OtherHot = append(sum.OtherHot, ev.Key)
+				}
+				continue
+			}
+			kr := &sum.Keys[k]
+			first := time.Duration(tr.firstSent[k].Load())
+			if kr.Detected || first == 0 {
+				continue
+			}
+			kr.Detected, kr.Onset, kr.DetectedAt = true, first, at
+			kr.DetectedAfter = max(at-first, 0)
+			kr.Rate, kr.Share = ev.Rate, ev.Share
+			disp.detected(kr)
+		case <-mitTimer.C:
+			mitigated = true
+			mitigate(tr, &sum, mw, splitter, guard, &routed)
+			disp.mitigated()
 		case now := <-tick.C:
-			render(now, false)
-		case <-runCtx.Done():
+			s, err := sampleOnce(ctx, meter, sum.Nodes, tr, last, now)
+			last = now
+			if err != nil {
+				disp.warn(err)
+				continue
+			}
+			sum.Samples = append(sum.Samples, s)
+			disp.sample(s)
+		case <-endTimer.C:
+			break loop
+		case <-ctx.Done():
 			break loop
 		}
 	}
+	stop()
 	wg.Wait()
-	sub.Close()
-	sum.Commands = sent.Load()
-	render(time.Now(), true)
-	if werr != nil && ctx.Err() == nil {
-		return sum, fmt.Errorf("demo: traffic: %w", werr)
+	sum.Interrupted = ctx.Err() != nil
+	for k := range nStory {
+		if first := time.Duration(tr.firstSent[k].Load()); first > 0 && sum.Keys[k].Onset == 0 {
+			sum.Keys[k].Onset = first
+		}
 	}
-	fmt.Fprintf(o.Out, "\n%d commands in %.1fs.\n", sum.Commands, time.Since(start).Seconds())
-	if sum.Detected {
-		fmt.Fprintf(o.Out, "%s went viral at +%.1fs and was flagged hot %dms later.\n",
-			ViralKey, o.ViralAt.Seconds(), sum.DetectedAfter.Milliseconds())
-	} else if time.Since(start) > o.ViralAt {
-		fmt.Fprintf(o.Out, "%s was not flagged hot.\n", ViralKey)
+	sum.Commands, sum.Errors = tr.ops.Load(), tr.errs.Load()
+	for k := range nStory {
+		b, a := tr.keyLat[0][k].snapshot(), tr.keyLat[1][k].snapshot()
+		sum.Keys[k].P99Before, sum.Keys[k].P99After = b.quantile(0.99), a.quantile(0.99)
 	}
+	b, a := tr.keyLat[0][nStory].snapshot(), tr.keyLat[1][nStory].snapshot()
+	sum.BackgroundP99Before, sum.BackgroundP99After = b.quantile(0.99), a.quantile(0.99)
+	if tr.firstErr != nil {
+		sum.FirstError = tr.firstErr.Error()
+	}
+	if sum.Interrupted {
+		disp.interrupted()
+		return sum, nil
+	}
+
+	sum.Baseline = window(sum.Samples, "baseline", o.Interval, sched.onset[0]/4, sched.onset[0])
+	sum.Before = window(sum.Samples, "before", o.Interval, sched.beforeFrom, sched.mitigateAt)
+	sum.After = window(sum.Samples, "after", o.Interval, sched.afterFrom, sched.end)
+	sum.Prices = PriceLoads{Aside: tr.asideLoads.Load(), Guarded: tr.guardedLoads.Load()}
+	if d := sched.mitigateAt - sched.onset[kPrices]; d > 0 {
+		sum.Prices.AsidePerTTL = float64(sum.Prices.Aside) / (float64(d) / float64(o.PricesTTL))
+	}
+	if sum.Keys[kPrices].Mitigation != "" {
+		sum.Prices.GuardedPerTTL = float64(sum.Prices.Guarded) / (float64(sched.end-sched.mitigateAt) / float64(o.PricesTTL))
+	}
+	sum.CounterAcked, sum.CounterUnknown = tr.incrAcked.Load(), tr.incrUnknown.Load()
+	total, err := counterTotal(ctx, plain, tr.counter)
+	if err != nil {
+		disp.warn(fmt.Errorf("read the order counter: %w", err))
+	}
+	sum.CounterTotal = total
+	// Read the middleware's counters only now that no command is in
+	// flight: the stampede guard's background work is stopped first.
+	_ = guard.Close()
+	sum.NearCacheHits = mw.Stats().Cache.Hits
+	if router != nil {
+		st := router.Stats()
+		sum.ReplicaReads = st.ReplicaReads
+	}
+	var after float64 // commands sent after mitigation, from the samples
+	for _, s := range sum.Samples {
+		if s.From >= sched.mitigateAt {
+			after += s.ClientOps * (s.At - s.From).Seconds()
+		}
+	}
+	if after > 0 {
+		sum.NearCacheShare = math.Min(1, float64(sum.NearCacheHits)/after)
+	}
+
+	if !o.NoReport {
+		dir, files, err := writeReport(o, &sum, sched)
+		if err != nil {
+			return sum, fmt.Errorf("demo: report: %w", err)
+		}
+		sum.ReportDir, sum.Files = dir, files
+	}
+	printSummary(o.Out, &sum)
 	return sum, nil
 }
 
-// drive sends pipelines of 16 commands, 90% GET and 10% SET, until ctx is
-// done. Keys come from z, except that after viralStart a share of the
-// commands read the viral key.
-func drive(ctx context.Context, rdb *redis.Client, z *workload.Zipf, seed uint64, viralStart time.Time, viralShare float64, sent *atomic.Int64) error {
-	r := rand.New(rand.NewPCG(seed, 0x5eed))
-	for ctx.Err() == nil {
-		viral := !time.Now().Before(viralStart)
-		pipe := rdb.Pipeline()
-		for i := 0; i < 16; i++ {
-			key := z.Key(z.Sample(0))
-			if viral && r.Float64() < viralShare {
-				key = ViralKey
-			}
-			if r.IntN(10) == 0 && key != ViralKey {
-				pipe.Set(ctx, key, strconv.Itoa(r.IntN(1000)), 0)
-			} else {
-				pipe.Get(ctx, key)
-			}
-		}
-		_, err := pipe.Exec(ctx)
-		if err != nil && !errors.Is(err, redis.Nil) {
-			if ctx.Err() != nil {
-				return nil
-			}
+// setPool sizes the clients' pools for the workers; a cluster client has
+// one pool per node.
+func setPool(c redis.UniversalClient, workers int) {
+	switch c := c.(type) {
+	case *redis.ClusterClient:
+		c.Options().PoolSize = workers + 4
+	case *redis.Client:
+		c.Options().PoolSize = workers + 4
+	}
+}
+
+// seed writes the sale's keys and clears what an earlier run left.
+func seed(ctx context.Context, c redis.UniversalClient, s *split.Splitter) error {
+	ctr, err := s.Counter(CounterKey, split.CounterOptions{})
+	if err != nil {
+		return err
+	}
+	if err := ctr.Delete(ctx); err != nil {
+		return err
+	}
+	for _, k := range []string{CounterKey, PricesKey} {
+		if err := c.Del(ctx, k).Err(); err != nil {
 			return err
 		}
-		sent.Add(16)
 	}
-	return nil
+	if err := c.Set(ctx, StockKey, "1000000", 0).Err(); err != nil {
+		return err
+	}
+	if err := c.Set(ctx, ViralKey, `{"name":"the gadget everyone wants","price":99}`, 0).Err(); err != nil {
+		return err
+	}
+	return c.Set(ctx, FlagKey, "on", 0).Err()
 }
 
-// drawTable writes the live view: the hottest keys, the total rate and
-// the latest events.
-func drawTable(b *strings.Builder, tr *heat.Tracker, elapsed time.Duration, o Options, events []heat.Event) {
-	tot := tr.Totals()
-	phase := "steady Zipf traffic"
-	if elapsed >= o.ViralAt {
-		phase = fmt.Sprintf("%s takes %.0f%% of traffic", ViralKey, 100*o.ViralShare)
-	}
-	fmt.Fprintf(b, "redhot demo  +%4.1fs / %.0fs   %s\n", elapsed.Seconds(), o.Duration.Seconds(), phase)
-	fmt.Fprintf(b, "client traffic seen by the tracker: %.0f ops/s (%.0f reads, %.0f writes)\n\n", tot.Rate, tot.ReadRate, tot.WriteRate)
-	fmt.Fprintf(b, "  %-4s %-22s %10s %7s %8s  %s\n", "#", "key", "ops/s", "share", "writes", "")
-	for i, k := range tr.Top(10) {
-		mark := ""
-		if k.Hot {
-			mark = "HOT"
+// mitigate switches on, for every story key that was detected, the
+// mitigation that fits it, and moves the background traffic to the redhot
+// client. It runs on Run's goroutine; the workers see each switch with
+// the atomic flag stored after it.
+func mitigate(tr *traffic, sum *Summary, mw *redhot.Middleware, s *split.Splitter, guard *stampede.Cache, routed *sync.Map) {
+	for k := range nStory {
+		kr := &sum.Keys[k]
+		if !kr.Detected {
+			continue
 		}
-		wshare := 0.0
-		if k.Rate > 0 {
-			wshare = k.WriteRate / k.Rate
+		switch k {
+		case kViral, kFlag:
+			mw.Pin(kr.Key)
+			kr.Mitigation = "near cache"
+		case kCounter:
+			c, err := s.Counter(CounterKey, split.CounterOptions{})
+			if err != nil {
+				continue
+			}
+			tr.counter = c
+			kr.Mitigation = fmt.Sprintf("split counter, %d shards", len(c.Keys()))
+		case kPrices:
+			tr.guard = guard
+			mw.Pin(kr.Key)
+			kr.Mitigation = "stampede guard + near cache"
+		case kStock:
+			// Written on every order: a local copy would be invalidated
+			// again and again, so its reads go to replicas where there
+			// are some, and to the near cache otherwise.
+			if tr.reps != nil {
+				routed.Store(kr.Key, struct{}{})
+				kr.Mitigation = "replica reads"
+			} else {
+				mw.Pin(kr.Key)
+				kr.Mitigation = "near cache (no replicas)"
+			}
 		}
-		fmt.Fprintf(b, "  %-4d %-22s %10.0f %6.1f%% %7.0f%%  %s\n", i+1, clip(k.Key, 22), k.Rate, 100*k.Share, 100*wshare, mark)
+		tr.mitigated[k].Store(true)
 	}
-	if len(events) > 0 {
-		b.WriteString("\nevents:\n")
-		for _, ev := range events[max(0, len(events)-5):] {
-			fmt.Fprintf(b, "  %s  %-7s %s (%.0f ops/s, %.1f%%)\n", ev.At.Format("15:04:05.000"), ev.Kind, ev.Key, ev.Rate, 100*ev.Share)
-		}
-	}
+	tr.allMit.Store(true)
 }
 
-func clip(s string, n int) string {
-	if len(s) <= n {
-		return s
+// sampleOnce reads every node's load since the previous sample and the
+// clients' latencies since then.
+func sampleOnce(ctx context.Context, m *inspect.LoadMeter, nodes []string, tr *traffic, from, now time.Time) (Sample, error) {
+	h := tr.hist.Swap(&histogram{})
+	ls, err := m.Sample(ctx)
+	s := Sample{At: now.Sub(tr.start), From: from.Sub(tr.start), lat: h.snapshot()}
+	dt := now.Sub(from).Seconds()
+	s.ClientOps = float64(s.lat.total()) / dt
+	s.P50, s.P99 = s.lat.quantile(0.50), s.lat.quantile(0.99)
+	if err != nil {
+		return s, err
 	}
-	return s[:n-1] + "…"
+	s.Nodes = make([]float64, len(nodes))
+	for _, n := range ls.Nodes {
+		if i := slices.Index(nodes, n.Node); i >= 0 && n.Role == inspect.Primary {
+			s.Nodes[i] = n.OpsPerSec
+			s.ServerOps += n.OpsPerSec
+		}
+	}
+	return s, nil
+}
+
+// window sums the samples that lie within [from, to] (give or take a
+// quarter of an interval).
+func window(samples []Sample, name string, interval, from, to time.Duration) Window {
+	w := Window{Name: name, From: from, To: to}
+	slack := interval / 4
+	var lat counts
+	var secs float64
+	for _, s := range samples {
+		if s.From < from-slack || s.At > to+slack || s.Nodes == nil {
+			continue
+		}
+		dt := (s.At - s.From).Seconds()
+		secs += dt
+		w.ClientOpsPerSec += s.ClientOps * dt
+		if w.NodeOpsPerSec == nil {
+			w.NodeOpsPerSec = make([]float64, len(s.Nodes))
+		}
+		for i, v := range s.Nodes {
+			w.NodeOpsPerSec[i] += v * dt
+		}
+		lat.add(&s.lat)
+	}
+	if secs == 0 {
+		return w
+	}
+	w.ClientOpsPerSec /= secs
+	peak := 0.0
+	for i := range w.NodeOpsPerSec {
+		w.NodeOpsPerSec[i] /= secs
+		w.ServerOpsPerSec += w.NodeOpsPerSec[i]
+		peak = max(peak, w.NodeOpsPerSec[i])
+	}
+	if mean := w.ServerOpsPerSec / float64(len(w.NodeOpsPerSec)); mean > 0 {
+		w.MaxOverMean = peak / mean
+	}
+	w.P50, w.P99 = lat.quantile(0.50), lat.quantile(0.99)
+	return w
+}
+
+// counterTotal reads the order counter: the plain key plus the split
+// shards.
+func counterTotal(ctx context.Context, c redis.UniversalClient, split *split.Counter) (int64, error) {
+	n, err := c.Get(ctx, CounterKey).Int64()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return 0, err
+	}
+	if split != nil {
+		t, err := split.Total(ctx)
+		if err != nil {
+			return n, err
+		}
+		n += t
+	}
+	return n, nil
 }
