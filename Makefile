@@ -3,6 +3,8 @@
 #   make demo         the flash-sale demo on an embedded 3+3 Redis Cluster, with an HTML report
 #   make demo-quick   the same story in about 15 seconds
 #   make test         vet and the whole test suite, with the race detector
+#   make bench        every bench-* target one after another, then bench-report
+#   make bench-overhead what detection costs the server: middleware vs MONITOR, as JSON lines
 #   make bench-detect detector accuracy and speed, as JSON lines
 #   make bench-inspect redhot hotkeys/monitor against redis-cli, as JSON lines
 #   make bench-nearcache near cache speed, local share and staleness, as JSON
@@ -10,6 +12,7 @@
 #   make bench-split   balance of a hot counter/value, split and replica reads
 #   make bench-fleet    fleet-wide detection latency with 8 instances, as JSON
 #   make bench-report render docs/benchmarks.md from saved bench results
+#   make test-faults  the fault suite's long version (-race); rewrites the table in docs/reliability.md
 #   make test-security TLS, ACL least privilege, secrets kept out of output
 #   make test-browser the dashboard in headless Chromium, keeping screenshots
 #   make lint         staticcheck
@@ -31,7 +34,7 @@ FUZZ_TARGETS = ./heat:FuzzObserve ./internal/workload:FuzzParseTrace ./command:F
                ./stampede:FuzzDecode ./inspect:FuzzParseURL ./inspect:FuzzParseInfo \
                ./inspect:FuzzParseClusterNodes ./inspect:FuzzLFUAccesses ./inspect:FuzzParseServerReplies
 
-.PHONY: all redis chromium test-browser demo test test-short bench-detect bench-inspect bench-nearcache bench-stampede bench-split bench-fleet bench-report lint fuzz fuzz-short build clean soak demo-quick test-security
+.PHONY: all redis chromium test-browser demo test test-short bench-detect bench-inspect bench-nearcache bench-stampede bench-split bench-fleet bench-report lint fuzz fuzz-short build clean soak demo-quick test-security test-faults bench bench-overhead
 
 all: build
 
@@ -62,6 +65,12 @@ test: redis chromium
 test-browser: redis chromium
 	@mkdir -p bin/artifacts
 	$(GO) test -race -count=1 -run '^TestBrowser$$' -v -artifacts -outputdir $(CURDIR)/bin/artifacts ./dashboard/
+
+# Every fault for 5 s on every layer at once (near cache, counter, lease,
+# detector, CLI); rewrites the generated table in docs/reliability.md.
+# A short version runs in make test.
+test-faults: redis
+	$(GO) test -race -count=1 -timeout 20m -run '^TestFaults$$' -v ./internal/faultsuite -args -faults.duration=5s -faults.report=$(CURDIR)/docs/reliability.md
 
 # TLS, ACL least privilege, passwords and values kept out of output, for
 # the library and every CLI command (docs/security.md).
@@ -94,6 +103,23 @@ bench-nearcache: redis
 
 # One hot key's expiries under 1,000 callers: cache-aside vs lock-and-poll
 # vs redhot's stampede package, one JSON line per approach.
+# What hot key detection costs a server under a fixed go-redis load (single
+# commands and pipelines): no detector, redhot's middleware on the load
+# client, redhot monitor and redis-cli monitor; one JSON line per detector.
+bench-overhead: redis
+	@mkdir -p bench/results
+	@scripts/bench-meta.sh "make bench-overhead" > bench/results/overhead.jsonl.tmp
+	cd bench && $(GO) run ./cmd/bench-overhead $(BENCH_FLAGS) | tee -a results/overhead.jsonl.tmp
+	@mv bench/results/overhead.jsonl.tmp bench/results/overhead.jsonl
+
+# Every benchmark, one after another (never in parallel: they time the
+# machine), then the report and its plots. BENCH_FLAGS=-quick for a short run.
+bench: redis
+	@set -e; for t in detect inspect overhead nearcache stampede split fleet; do \
+	  $(MAKE) --no-print-directory bench-$$t; \
+	done
+	@$(MAKE) --no-print-directory bench-report
+
 bench-stampede: redis
 	@mkdir -p bench/results
 	@scripts/bench-meta.sh "make bench-stampede" > bench/results/stampede.jsonl.tmp
@@ -116,7 +142,7 @@ bench-fleet: redis
 	cd bench && $(GO) run ./cmd/bench-fleet $(BENCH_FLAGS) | tee -a results/fleet.jsonl.tmp
 	@mv bench/results/fleet.jsonl.tmp bench/results/fleet.jsonl
 
-# Renders docs/benchmarks.md from the saved results.
+# Renders docs/benchmarks.md and its plots (docs/img/) from the saved results.
 bench-report:
 	cd bench && $(GO) run ./cmd/bench-report -results results -out ../docs/benchmarks.md
 

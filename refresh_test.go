@@ -2,6 +2,7 @@ package redhot
 
 import (
 	"context"
+	"github.com/redhot/redhot/heat"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,7 +33,8 @@ func TestRefresh(t *testing.T) {
 	ctx := context.Background()
 	rdb := srv.Client()
 	other := srv.Client()
-	mw := attach(t, rdb, Options{})
+	// Only pins decide what is wanted: no key becomes hot by traffic.
+	mw := attach(t, rdb, Options{Tracker: heat.Options{Rules: heat.Rules{MinRate: 1e15}}})
 	waitMode(t, mw, nearcache.ModeTracking)
 	mw.Pin("k")
 	other.Set(ctx, "k", "v1", 0)

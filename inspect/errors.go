@@ -42,6 +42,11 @@ var (
 	// such as switching a noeviction server with maxmemory to an evicting
 	// policy.
 	ErrRefused = errors.New("inspect: refused as unsafe")
+	// ErrNotReady is returned when the server answers but cannot serve
+	// yet: it is loading its dataset (LOADING, after a restart), busy
+	// with a script (BUSY), or a replica without its primary
+	// (MASTERDOWN).
+	ErrNotReady = errors.New("inspect: server not ready")
 	// ErrAllNodesFailed is returned when no node could be inspected.
 	ErrAllNodesFailed = errors.New("inspect: no node could be inspected")
 )
@@ -121,6 +126,12 @@ func classify(node, doing string, err error) error {
 		invErr  x509.CertificateInvalidError
 	)
 	switch {
+	case strings.HasPrefix(msg, "LOADING"):
+		kind, what = ErrNotReady, "the server is loading its dataset ("+doing+")"
+	case strings.HasPrefix(msg, "BUSY"):
+		kind, what = ErrNotReady, "the server is busy running a script ("+doing+")"
+	case strings.HasPrefix(msg, "MASTERDOWN"):
+		kind, what = ErrNotReady, "the replica has lost its primary ("+doing+")"
 	case strings.HasPrefix(msg, "NOPERM"):
 		kind, what = ErrNoPerm, doing+" not permitted"
 	case strings.HasPrefix(msg, "WRONGPASS"), strings.HasPrefix(msg, "NOAUTH"),

@@ -34,6 +34,12 @@ func hint(err error) string {
 		return "check the user and password: --url redis://user@host:port with the password in REDISCLI_AUTH or REDHOT_PASSWORD"
 	case errors.Is(err, inspect.ErrNoPerm) || strings.Contains(msg, "NOPERM"):
 		return noPermHint(msg)
+	case errors.Is(err, inspect.ErrNotReady) && strings.Contains(msg, "LOADING"):
+		return "the server is loading its data after a restart: try again in a moment (INFO persistence shows loading progress)"
+	case errors.Is(err, inspect.ErrNotReady) && strings.Contains(msg, "BUSY"):
+		return "a script is blocking the server: wait for it, or SCRIPT KILL / FUNCTION KILL it if it has written nothing"
+	case errors.Is(err, inspect.ErrNotReady):
+		return "the replica cannot serve without its primary: point --url at the primary, or wait for the link to come back"
 	case errors.Is(err, inspect.ErrUnreachable) || errors.Is(err, syscall.ECONNREFUSED) || strings.Contains(msg, "connection refused"):
 		return "is Redis running there? check --url (default redis://127.0.0.1:6379)"
 	}
