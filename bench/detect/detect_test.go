@@ -42,10 +42,43 @@ func TestQuickRun(t *testing.T) {
 			}
 		default:
 			peers++
+			if r.Detector == "exact (Go map)" && (*r.RecallAt100 != 1 || *r.Top10RateError != 0) {
+				t.Errorf("%s exact: recall %v, top-10 error %v; want 1 and 0", r.Workload, *r.RecallAt100, *r.Top10RateError)
+			}
+			if r.MemoryBytes == nil || *r.MemoryBytes <= 0 || r.NsPerOp == nil || *r.NsPerOp <= 0 {
+				t.Errorf("%s %s: memory %v, ns/op %v; want both measured", r.Workload, r.Detector, r.MemoryBytes, r.NsPerOp)
+			}
 		}
 		t.Log(sc.Text())
 	}
-	if redhot != 3 || step != 1 || peers != 9 {
-		t.Errorf("got %d redhot, %d step and %d peer lines; want 3, 1 and 9", redhot, step, peers)
+	if redhot != 3 || step != 1 || peers != 12 {
+		t.Errorf("got %d redhot, %d step and %d peer lines; want 3, 1 and 12", redhot, step, peers)
+	}
+}
+
+// TestAccuracyTies checks that a key tied with the 100th true key counts
+// as right, whichever of the tied keys the truth's sort listed, and that
+// a key below them does not.
+func TestAccuracyTies(t *testing.T) {
+	exact := map[string]float64{}
+	var reported []string
+	for i := range 99 {
+		k := string(rune('A' + i))
+		exact[k] = float64(1000 - i)
+		reported = append(reported, k)
+	}
+	exact["tie1"], exact["tie2"], exact["low"] = 5, 5, 4
+	rates := map[string]float64{}
+	for k, v := range exact {
+		rates[k] = v
+	}
+	for _, last := range []string{"tie1", "tie2"} {
+		rec, prec, e10 := accuracy(append(reported[:99:99], last), rates, exact)
+		if rec != 1 || prec != 1 || e10 != 0 {
+			t.Errorf("with %s: recall %v, precision %v, top-10 error %v; want 1, 1, 0", last, rec, prec, e10)
+		}
+	}
+	if rec, _, _ := accuracy(append(reported[:99:99], "low"), rates, exact); rec != 0.99 {
+		t.Errorf("with a key below the 100th: recall %v; want 0.99", rec)
 	}
 }

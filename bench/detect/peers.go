@@ -26,6 +26,27 @@ type detector struct {
 
 var peers = []detector{
 	{
+		name: "exact (Go map)",
+		note: "map[string]uint64 of every key; top 100 sorted at the end",
+		build: func(cfg Config, _ bool) (func(string), func() ([]string, map[string]float64), error) {
+			counts := make(map[string]uint64)
+			obs := func(k string) { counts[k]++ }
+			top := func() ([]string, map[string]float64) {
+				all := make(map[string]float64, len(counts))
+				for k, c := range counts {
+					all[k] = float64(c)
+				}
+				names := topOf(all, 100)
+				out := make(map[string]float64, len(names))
+				for _, k := range names {
+					out[k] = all[k]
+				}
+				return names, out
+			}
+			return obs, top, nil
+		},
+	},
+	{
 		name: "redhot",
 		note: "heat.Tracker, capacity 1000, window 1e6 s (no decay within the trace)",
 		build: func(cfg Config, forSpeed bool) (func(string), func() ([]string, map[string]float64), error) {

@@ -18,10 +18,10 @@ import (
 	"github.com/redhot/redhot/internal/workload"
 )
 
-// compareHotkeys fills the server, sends the Zipf trace, and runs both
-// tools cfg.Runs times each, interleaved.
-func compareHotkeys(ctx context.Context, cfg Config, srv *redistest.Server, t tools) ([]HotkeysResult, error) {
-	z, err := workload.NewZipf(workload.ZipfOptions{S: 1.0, N: cfg.Keys, Seed: 1})
+// compareHotkeys fills the server with n keys, sends the Zipf trace, and
+// runs both tools cfg.Runs times each, interleaved.
+func compareHotkeys(ctx context.Context, cfg Config, n int, srv *redistest.Server, t tools) ([]HotkeysResult, error) {
+	z, err := workload.NewZipf(workload.ZipfOptions{S: 1.0, N: n, Seed: 1})
 	if err != nil {
 		return nil, err
 	}
@@ -31,9 +31,9 @@ func compareHotkeys(ctx context.Context, cfg Config, srv *redistest.Server, t to
 		return nil, err
 	}
 	// Every key exists, with a small value.
-	for start := 0; start < cfg.Keys; start += 1000 {
+	for start := 0; start < n; start += 1000 {
 		pipe := c.Pipeline()
-		for i := start; i < min(start+1000, cfg.Keys); i++ {
+		for i := start; i < min(start+1000, n); i++ {
 			pipe.Set(ctx, z.Key(uint32(i)), "v", 0)
 		}
 		if _, err := pipe.Exec(ctx); err != nil {
@@ -42,7 +42,7 @@ func compareHotkeys(ctx context.Context, cfg Config, srv *redistest.Server, t to
 	}
 	trace := make([]uint32, cfg.Accesses)
 	z.Fill(trace)
-	counts := make([]int, cfg.Keys)
+	counts := make([]int, n)
 	for _, i := range trace {
 		counts[i]++
 	}
@@ -72,8 +72,8 @@ func compareHotkeys(ctx context.Context, cfg Config, srv *redistest.Server, t to
 		cliRecall = recall(keys, want)
 	}
 	return []HotkeysResult{
-		{Tool: "redhot", Keys: cfg.Keys, RecallAt16: redhotRecall, Seconds: median(redhotTimes)},
-		{Tool: "redis-cli", Keys: cfg.Keys, RecallAt16: cliRecall, Seconds: median(cliTimes)},
+		{Tool: "redhot", Keys: n, Accesses: cfg.Accesses, RecallAt16: redhotRecall, Seconds: median(redhotTimes), Runs: cfg.Runs},
+		{Tool: "redis-cli", Keys: n, Accesses: cfg.Accesses, RecallAt16: cliRecall, Seconds: median(cliTimes), Runs: cfg.Runs},
 	}, nil
 }
 

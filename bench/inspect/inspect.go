@@ -7,7 +7,9 @@
 // the same data as separate processes, several times each, interleaved.
 // It reports each tool's recall of the true 16 most accessed keys (exact
 // counts of the generated trace) and its median wall time, process start
-// included.
+// included. It does so for each key space size of Config.Sweep (10k, 100k
+// and 1M keys by default) with the same number of accesses, so that the
+// times show how each tool grows with the key space.
 //
 // The throughput comparison drives the server with a go-redis load
 // generator (pipelined GET and SET on Zipf keys) and measures the commands
@@ -26,18 +28,22 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
-	"strings"
 	"time"
 
+	"github.com/redhot/redhot/bench/internal/harness"
 	"github.com/redhot/redhot/internal/redistest"
 )
 
 // Config sizes a run.
 type Config struct {
-	// Keys is the number of keys in the server.
+	// Keys is the number of keys in the server for the throughput
+	// comparison.
 	Keys int
-	// Accesses is the number of Zipf GETs sent before the hot key scans.
+	// Sweep lists the key space sizes of the hot key comparison, smallest
+	// first.
+	Sweep []int
+	// Accesses is the number of Zipf GETs sent before the hot key scans,
+	// whatever the key space size.
 	Accesses int
 	// Runs is how many times each hot key tool runs; the median time is
 	// reported.
@@ -49,17 +55,50 @@ type Config struct {
 }
 
 // Full is the configuration of `make bench-inspect`.
-var Full = Config{Keys: 100_000, Accesses: 3_000_000, Runs: 5, Phase: 5 * time.Second, Workers: 8}
+var Full = Config{Keys: 100_000, Sweep: []int{10_000, 100_000, 1_000_000}, Accesses: 3_000_000, Runs: 5, Phase: 5 * time.Second, Workers: 8}
 
 // Quick is a small configuration for tests.
-var Quick = Config{Keys: 10_000, Accesses: 500_000, Runs: 1, Phase: time.Second, Workers: 4}
+var Quick = Config{Keys: 10_000, Sweep: []int{2_000, 10_000}, Accesses: 300_000, Runs: 1, Phase: time.Second, Workers: 4}
+
+// CapSweep returns cfg with the sizes of its Sweep above max left out
+// (max <= 0 leaves it as is).
+func (cfg Config) CapSweep(max int) Config {
+	if max <= 0 {
+		return cfg
+	}
+	var s []int
+	for _, n := range cfg.Sweep {
+		if n <= max {
+			s = append(s, n)
+		}
+	}
+	cfg.Sweep = s
+	return cfg
+}
+
+func (cfg Config) validate() error {
+	switch {
+	case cfg.Keys < 1 || cfg.Accesses < 1 || cfg.Runs < 1 || cfg.Workers < 1 || cfg.Phase <= 0:
+		return fmt.Errorf("inspect: Keys, Accesses, Runs, Workers and Phase must be positive: %+v", cfg)
+	case len(cfg.Sweep) == 0:
+		return fmt.Errorf("inspect: no key space size to sweep (is the cap below the smallest, %d?)", Full.Sweep[0])
+	}
+	for _, n := range cfg.Sweep {
+		if n < 16 {
+			return fmt.Errorf("inspect: Sweep size %d; want at least 16 keys", n)
+		}
+	}
+	return nil
+}
 
 // HotkeysResult is one JSON line of the hot key comparison.
 type HotkeysResult struct {
 	Tool       string  `json:"tool"`
 	Keys       int     `json:"keys"`
+	Accesses   int     `json:"accesses"`
 	RecallAt16 float64 `json:"recall_at_16"`
 	Seconds    float64 `json:"seconds"`
+	Runs       int     `json:"runs"`
 }
 
 // ThroughputResult is one JSON line of the throughput comparison.
@@ -71,6 +110,9 @@ type ThroughputResult struct {
 // Run runs the comparisons of cfg and writes one JSON object per line to
 // w: the two hot key tools, then the three samplers.
 func Run(ctx context.Context, cfg Config, w io.Writer) error {
+	if err := cfg.validate(); err != nil {
+		return err
+	}
 	dir, err := os.MkdirTemp("", "bench-inspect-")
 	if err != nil {
 		return err
@@ -86,13 +128,15 @@ func Run(ctx context.Context, cfg Config, w io.Writer) error {
 	}
 	defer srv.Close()
 	enc := json.NewEncoder(w)
-	hot, err := compareHotkeys(ctx, cfg, srv, tools)
-	if err != nil {
-		return fmt.Errorf("hot keys: %w", err)
-	}
-	for _, r := range hot {
-		if err := enc.Encode(r); err != nil {
-			return err
+	for _, n := range cfg.Sweep {
+		hot, err := compareHotkeys(ctx, cfg, n, srv, tools)
+		if err != nil {
+			return fmt.Errorf("hot keys, %d keys: %w", n, err)
+		}
+		for _, r := range hot {
+			if err := enc.Encode(r); err != nil {
+				return err
+			}
 		}
 	}
 	tp, err := compareThroughput(ctx, cfg, srv, tools)
@@ -121,32 +165,6 @@ func buildTools(ctx context.Context, dir string) (tools, error) {
 		return t, fmt.Errorf("redis-cli not found (run make redis): %w", err)
 	}
 	t.redisCLI = cli
-	t.redhot = filepath.Join(dir, "redhot")
-	// Build in the main module, whose go.mod has the CLI's dependencies.
-	list := exec.CommandContext(ctx, goBinary(), "list", "-m", "-f", "{{.Dir}}", "github.com/redhot/redhot")
-	root, err := list.Output()
-	if err != nil {
-		return t, fmt.Errorf("go list the redhot module: %w", err)
-	}
-	build := exec.CommandContext(ctx, goBinary(), "build", "-o", t.redhot, "./cmd/redhot")
-	build.Dir = strings.TrimSpace(string(root))
-	if out, err := build.CombinedOutput(); err != nil {
-		return t, fmt.Errorf("go build redhot: %v\n%s", err, out)
-	}
-	return t, nil
-}
-
-// goBinary is the go command that runs this program, else go on PATH.
-func goBinary() string {
-	if root := os.Getenv("GOROOT"); root != "" {
-		if p := filepath.Join(root, "bin", "go"); fileExists(p) {
-			return p
-		}
-	}
-	return "go"
-}
-
-func fileExists(p string) bool {
-	_, err := os.Stat(p)
-	return err == nil
+	t.redhot, err = harness.BuildRedhot(ctx, dir)
+	return t, err
 }

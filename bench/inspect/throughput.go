@@ -6,13 +6,13 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/redhot/redhot/bench/internal/harness"
 	"github.com/redhot/redhot/internal/redistest"
 	"github.com/redhot/redhot/internal/workload"
 )
@@ -41,7 +41,7 @@ func compareThroughput(ctx context.Context, cfg Config, srv *redistest.Server, t
 	defer func() { stopLoad(); wg.Wait() }()
 	admin := srv.Client()
 	defer admin.Close()
-	if err := sleep(ctx, time.Second); err != nil { // warm up
+	if err := harness.Sleep(ctx, time.Second); err != nil { // warm up
 		return nil, err
 	}
 
@@ -132,72 +132,27 @@ func withSampler(ctx context.Context, admin *redis.Client, d time.Duration, bin 
 			<-done
 		}
 	}()
-	if err := sleep(ctx, time.Second); err != nil {
+	if err := harness.Sleep(ctx, time.Second); err != nil {
 		return 0, err
 	}
-	if n, err := monitors(ctx, admin); err != nil || n == 0 {
+	if n, err := harness.Monitors(ctx, admin); err != nil || n == 0 {
 		return 0, fmt.Errorf("the sampler is not monitoring (monitors %d, %v)", n, err)
 	}
 	return measure(ctx, admin, d)
 }
 
-// monitors counts the server's MONITOR clients.
-func monitors(ctx context.Context, admin *redis.Client) (int, error) {
-	list, err := admin.ClientList(ctx).Result()
-	if err != nil {
-		return 0, err
-	}
-	n := 0
-	for _, line := range strings.Split(list, "\n") {
-		if strings.Contains(line, "cmd=monitor") {
-			n++
-		}
-	}
-	return n, nil
-}
-
 // measure returns the commands per second the server processed over d.
 func measure(ctx context.Context, admin *redis.Client, d time.Duration) (float64, error) {
-	a, ta, err := processed(ctx, admin)
+	a, ta, err := harness.Processed(ctx, admin)
 	if err != nil {
 		return 0, err
 	}
-	if err := sleep(ctx, d); err != nil {
+	if err := harness.Sleep(ctx, d); err != nil {
 		return 0, err
 	}
-	b, tb, err := processed(ctx, admin)
+	b, tb, err := harness.Processed(ctx, admin)
 	if err != nil {
 		return 0, err
 	}
 	return float64(b-a) / tb.Sub(ta).Seconds(), nil
-}
-
-// processed reads total_commands_processed and the server's clock.
-func processed(ctx context.Context, admin *redis.Client) (int64, time.Time, error) {
-	text, err := admin.Info(ctx, "stats", "server").Result()
-	if err != nil {
-		return 0, time.Time{}, err
-	}
-	var n, usec int64
-	for _, line := range strings.Split(text, "\n") {
-		line = strings.TrimSpace(line)
-		if v, ok := strings.CutPrefix(line, "total_commands_processed:"); ok {
-			n, _ = strconv.ParseInt(v, 10, 64)
-		}
-		if v, ok := strings.CutPrefix(line, "server_time_usec:"); ok {
-			usec, _ = strconv.ParseInt(v, 10, 64)
-		}
-	}
-	return n, time.UnixMicro(usec), nil
-}
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

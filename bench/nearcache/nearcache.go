@@ -2,7 +2,10 @@
 // redis-server: the cost of a hit through each client, the share of reads
 // a Zipf workload serves locally next to an oracle's, the commands the
 // server is spared, the hook's cost on cold keys, and how long a write by
-// another client stays invisible. Run reports everything as one JSON
+// another client stays invisible. go-redis's own client-side cache
+// (ClientSideCacheConfig) is measured the same way on the same server: hit
+// cost, Zipf local share and server commands spared, staleness; rueidis's
+// client-side cache for the hit cost. Run reports everything as one JSON
 // object; cmd/bench-nearcache prints it.
 package nearcache
 
@@ -83,6 +86,16 @@ type Result struct {
 	SpeedupRedhotOverPlain      float64 `json:"speedup_goredis_redhot_over_plain"`
 	SpeedupDirectOverRueidisCSC float64 `json:"speedup_direct_over_rueidis_csc"`
 
+	// go-redis's own client-side cache (Options.ClientSideCacheConfig,
+	// RESP3 CLIENT TRACKING), on the same server: GoRedisCSCStatus says
+	// whether it served hits here, as measured by its CSCStats ("on"), or
+	// why not. Its figures are zero when it is not on.
+	GoRedisCSCStatus            string  `json:"goredis_csc_status"`
+	HitNsGoRedisCSC             float64 `json:"hit_ns_goredis_csc"`
+	HitNsGoRedisCSCParallel     float64 `json:"hit_ns_goredis_csc_parallel"`
+	HitAllocsGoRedisCSC         int64   `json:"hit_allocs_goredis_csc"`
+	SpeedupRedhotOverGoRedisCSC float64 `json:"speedup_goredis_redhot_over_goredis_csc"`
+
 	// Zipf s=1.0 over Keys keys, 90% reads, at most CacheShare of the
 	// keys cached.
 	ZipfLocalShare      float64 `json:"zipf_local_share"`      // reads served by the near cache at once (hits)
@@ -104,6 +117,13 @@ type Result struct {
 	Zipf12CmdsReduction   float64 `json:"zipf12_server_cmds_reduction"`
 	Zipf12JoinedShare     float64 `json:"zipf12_joined_share"`
 	Zipf12RefreshesPerW   float64 `json:"zipf12_refreshes_per_write"`
+	// The Zipf s=1.0 workload through go-redis's client-side cache
+	// bounded to the same number of entries (MaxEntries), which caches
+	// every key it reads: hits per read, the server commands it spares,
+	// and its entries at the end / Keys.
+	ZipfGoRedisCSCLocalShare     float64 `json:"zipf_goredis_csc_local_share"`
+	ZipfGoRedisCSCCmdsReduction  float64 `json:"zipf_goredis_csc_server_cmds_reduction"`
+	ZipfGoRedisCSCCachedKeyShare float64 `json:"zipf_goredis_csc_cached_key_share"`
 	// 1 - writes/reads per key: the best local/ideal if every write cost
 	// the next read of its key a miss, as it did before refreshes.
 	ZipfReadMissBound float64 `json:"zipf_write_miss_bound"`
@@ -125,6 +145,10 @@ type Result struct {
 	StaleMsP50 float64 `json:"stale_ms_p50"`
 	StaleMsP99 float64 `json:"stale_ms_p99"`
 	StaleMsMax float64 `json:"stale_ms_max"`
+	// The same for a GET through go-redis's client-side cache.
+	StaleGoRedisCSCMsP50 float64 `json:"stale_goredis_csc_ms_p50"`
+	StaleGoRedisCSCMsP99 float64 `json:"stale_goredis_csc_ms_p99"`
+	StaleGoRedisCSCMsMax float64 `json:"stale_goredis_csc_ms_max"`
 }
 
 // Run measures everything against a new redis-server and writes the
@@ -142,8 +166,10 @@ func Run(ctx context.Context, cfg Config, w io.Writer) error {
 	}{
 		{"hits", hits},
 		{"zipf", zipfs},
+		{"zipf go-redis CSC", zipfGoRedisCSC},
 		{"cold", cold},
 		{"staleness", staleness},
+		{"staleness go-redis CSC", stalenessGoRedisCSC},
 	}
 	for _, s := range steps {
 		if err := s.run(ctx, srv, cfg, &res); err != nil {
@@ -304,7 +330,47 @@ func hits(ctx context.Context, srv *redistest.Server, cfg Config, res *Result) e
 	}
 	res.SpeedupRedhotOverPlain = res.HitNsGoRedisPlain / res.HitNsGoRedisRedhot
 	res.SpeedupDirectOverRueidisCSC = res.HitNsRueidisCSC / res.HitNsDirect
+
+	gc := cscClient(srv, 0)
+	defer gc.Close()
+	if res.GoRedisCSCStatus = waitCSC(ctx, gc, key); res.GoRedisCSCStatus != "on" {
+		return nil
+	}
+	run(func() error { return check(gc.Get(ctx, key).Result()) }, &res.HitNsGoRedisCSC, &res.HitNsGoRedisCSCParallel, &res.HitAllocsGoRedisCSC)
+	if err != nil {
+		return fmt.Errorf("go-redis CSC: %w", err)
+	}
+	res.SpeedupRedhotOverGoRedisCSC = res.HitNsGoRedisCSC / res.HitNsGoRedisRedhot
 	return nil
+}
+
+// cscClient returns a go-redis client of srv with go-redis's own
+// client-side cache on, bounded to maxEntries keys (0: its default).
+func cscClient(srv *redistest.Server, maxEntries int, configure ...func(*redis.Options)) *redis.Client {
+	return srv.Client(append([]func(*redis.Options){func(o *redis.Options) {
+		o.Protocol = 3
+		o.ClientSideCacheConfig = &redis.ClientSideCacheConfig{MaxEntries: maxEntries}
+	}}, configure...)...)
+}
+
+// waitCSC reads key through c until go-redis's client-side cache counts
+// a hit, and returns "on", or why it is not on.
+func waitCSC(ctx context.Context, c *redis.Client, key string) string {
+	deadline := time.Now().Add(5 * time.Second)
+	reads := 0
+	for time.Now().Before(deadline) {
+		before := c.CSCStats().Hits
+		if err := c.Get(ctx, key).Err(); err != nil && !errors.Is(err, redis.Nil) {
+			return "off: GET failed: " + err.Error()
+		}
+		reads++
+		if c.CSCStats().Hits > before {
+			return "on"
+		}
+		time.Sleep(time.Millisecond)
+	}
+	st := c.CSCStats()
+	return fmt.Sprintf("off: no hit in %d reads over 5 s (CSCStats hits %d, misses %d, entries %d)", reads, st.Hits, st.Misses, st.Entries)
 }
 
 // zipfResult is what one Zipf workload measured.
@@ -356,17 +422,7 @@ func zipf(ctx context.Context, srv *redistest.Server, cfg Config, s float64) (zi
 	// the next read finds the new value.
 	z.writeMissBound = 1 - cfg.Writes/(1-cfg.Writes)
 
-	// Every key exists.
-	pipe := srv.Client().Pipeline()
-	for i := range cfg.Keys {
-		pipe.Set(ctx, gen.Key(uint32(i)), "value-"+strconv.Itoa(i), 0)
-		if i%1000 == 999 {
-			if _, err := pipe.Exec(ctx); err != nil {
-				return z, err
-			}
-		}
-	}
-	if _, err := pipe.Exec(ctx); err != nil {
+	if err := fillKeys(ctx, srv, gen, cfg.Keys); err != nil {
 		return z, err
 	}
 
@@ -387,50 +443,12 @@ func zipf(ctx context.Context, srv *redistest.Server, cfg Config, s float64) (zi
 	}
 	defer mw.Close()
 
-	// One trace; each client starts at its own offset.
 	trace := make([]uint32, 1<<22)
 	gen.Fill(trace)
-	run := func(d time.Duration) (ops, reads uint64, err error) {
-		type count struct{ ops, reads uint64 }
-		counts := make(chan count, cfg.Clients)
-		errs := make(chan error, cfg.Clients)
-		stop := time.Now().Add(d)
-		for c := range cfg.Clients {
-			go func() {
-				var n count
-				off := c * len(trace) / cfg.Clients
-				for i := 0; ; i++ {
-					if i%64 == 0 && time.Now().After(stop) {
-						break
-					}
-					k := gen.Key(trace[(off+i)%len(trace)])
-					n.ops++
-					if float64(i%100) < cfg.Writes*100 {
-						if err := rdb.Set(ctx, k, "w"+strconv.Itoa(i), 0).Err(); err != nil {
-							errs <- err
-							return
-						}
-						continue
-					}
-					n.reads++
-					if _, err := mw.Get(ctx, k); err != nil && !errors.Is(err, redis.Nil) {
-						errs <- err
-						return
-					}
-				}
-				counts <- n
-			}()
-		}
-		for range cfg.Clients {
-			select {
-			case err := <-errs:
-				return 0, 0, err
-			case n := <-counts:
-				ops += n.ops
-				reads += n.reads
-			}
-		}
-		return ops, reads, nil
+	run := func(d time.Duration) (uint64, uint64, error) {
+		return driveZipf(ctx, cfg, gen, trace, d,
+			func(k string) error { _, err := mw.Get(ctx, k); return err },
+			func(k, v string) error { return rdb.Set(ctx, k, v, 0).Err() })
 	}
 	if _, _, err := run(cfg.Warmup); err != nil {
 		return z, err
@@ -455,6 +473,118 @@ func zipf(ctx context.Context, srv *redistest.Server, cfg Config, s float64) (zi
 	z.cachedKeys = float64(after.Entries) / float64(cfg.Keys)
 	z.cmdsReduction = 1 - float64(cmdsAfter-cmdsBefore-1)/float64(ops)
 	return z, nil
+}
+
+// fillKeys creates the n keys of gen.
+func fillKeys(ctx context.Context, srv *redistest.Server, gen *workload.Zipf, n int) error {
+	c := srv.Client()
+	defer c.Close()
+	pipe := c.Pipeline()
+	for i := range n {
+		pipe.Set(ctx, gen.Key(uint32(i)), "value-"+strconv.Itoa(i), 0)
+		if i%1000 == 999 || i == n-1 {
+			if _, err := pipe.Exec(ctx); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// driveZipf runs cfg.Clients goroutines for d over trace, each from its
+// own offset, writing cfg.Writes of the operations with set and reading
+// the rest with get, and returns the operations and the reads done.
+func driveZipf(ctx context.Context, cfg Config, gen *workload.Zipf, trace []uint32, d time.Duration,
+	get func(key string) error, set func(key, value string) error) (ops, reads uint64, err error) {
+	type count struct{ ops, reads uint64 }
+	counts := make(chan count, cfg.Clients)
+	errs := make(chan error, cfg.Clients)
+	stop := time.Now().Add(d)
+	for c := range cfg.Clients {
+		go func() {
+			var n count
+			off := c * len(trace) / cfg.Clients
+			for i := 0; ; i++ {
+				if i%64 == 0 && time.Now().After(stop) {
+					break
+				}
+				k := gen.Key(trace[(off+i)%len(trace)])
+				n.ops++
+				if float64(i%100) < cfg.Writes*100 {
+					if err := set(k, "w"+strconv.Itoa(i)); err != nil {
+						errs <- err
+						return
+					}
+					continue
+				}
+				n.reads++
+				if err := get(k); err != nil && !errors.Is(err, redis.Nil) {
+					errs <- err
+					return
+				}
+			}
+			counts <- n
+		}()
+	}
+	var first error
+	for range cfg.Clients {
+		select {
+		case err := <-errs:
+			if first == nil {
+				first = err
+			}
+		case n := <-counts:
+			ops += n.ops
+			reads += n.reads
+		}
+	}
+	return ops, reads, first
+}
+
+// zipfGoRedisCSC runs the Zipf s=1.0 workload through one go-redis client
+// with its own client-side cache bounded to CacheShare of the keys.
+func zipfGoRedisCSC(ctx context.Context, srv *redistest.Server, cfg Config, res *Result) error {
+	if res.GoRedisCSCStatus != "on" {
+		return nil
+	}
+	limit := int(math.Round(cfg.CacheShare * float64(cfg.Keys)))
+	gen, err := workload.NewZipf(workload.ZipfOptions{N: cfg.Keys, S: 1.0, Seed: 1})
+	if err != nil {
+		return err
+	}
+	if err := fillKeys(ctx, srv, gen, cfg.Keys); err != nil {
+		return err
+	}
+	rdb := cscClient(srv, limit, func(o *redis.Options) { o.PoolSize = cfg.Clients })
+	defer rdb.Close()
+	trace := make([]uint32, 1<<22)
+	gen.Fill(trace)
+	run := func(d time.Duration) (uint64, uint64, error) {
+		return driveZipf(ctx, cfg, gen, trace, d,
+			func(k string) error { return rdb.Get(ctx, k).Err() },
+			func(k, v string) error { return rdb.Set(ctx, k, v, 0).Err() })
+	}
+	if _, _, err := run(cfg.Warmup); err != nil {
+		return err
+	}
+	before := rdb.CSCStats()
+	cmdsBefore, err := serverCommands(ctx, srv)
+	if err != nil {
+		return err
+	}
+	ops, reads, err := run(cfg.Measure)
+	if err != nil {
+		return err
+	}
+	cmdsAfter, err := serverCommands(ctx, srv)
+	if err != nil {
+		return err
+	}
+	after := rdb.CSCStats()
+	res.ZipfGoRedisCSCLocalShare = float64(after.Hits-before.Hits) / float64(reads)
+	res.ZipfGoRedisCSCCmdsReduction = 1 - float64(cmdsAfter-cmdsBefore-1)/float64(ops)
+	res.ZipfGoRedisCSCCachedKeyShare = float64(after.Entries) / float64(cfg.Keys)
+	return nil
 }
 
 // serverCommands returns the number of commands the server has executed,
@@ -593,26 +723,70 @@ func staleness(ctx context.Context, srv *redistest.Server, cfg Config, res *Resu
 		return err
 	}
 	defer mw.Close()
+	q, err := timeStale(ctx, cfg, other, key,
+		func() error { return waitCached(ctx, rdb, mw, key) },
+		func() (string, error) { return mw.Get(ctx, key) })
+	if err != nil {
+		return err
+	}
+	res.StaleMsP50, res.StaleMsP99, res.StaleMsMax = q[0], q[1], q[2]
+	return nil
+}
+
+// stalenessGoRedisCSC is staleness for a GET through go-redis's own
+// client-side cache.
+func stalenessGoRedisCSC(ctx context.Context, srv *redistest.Server, cfg Config, res *Result) error {
+	if res.GoRedisCSCStatus != "on" {
+		return nil
+	}
+	const key = "stale:csc"
+	other := srv.Client()
+	defer other.Close()
+	if err := other.Set(ctx, key, "0", 0).Err(); err != nil {
+		return err
+	}
+	gc := cscClient(srv, 0)
+	defer gc.Close()
+	q, err := timeStale(ctx, cfg, other, key,
+		func() error {
+			if st := waitCSC(ctx, gc, key); st != "on" {
+				return errors.New(st)
+			}
+			return nil
+		},
+		func() (string, error) { return gc.Get(ctx, key).Result() })
+	if err != nil {
+		return err
+	}
+	res.StaleGoRedisCSCMsP50, res.StaleGoRedisCSCMsP99, res.StaleGoRedisCSCMsMax = q[0], q[1], q[2]
+	return nil
+}
+
+// timeStale writes key through other StaleSamples times, each time after
+// cached says the reader serves it from its cache, and times until read
+// returns the new value. It returns the p50, p99 and max in milliseconds.
+func timeStale(ctx context.Context, cfg Config, other *redis.Client, key string,
+	cached func() error, read func() (string, error)) ([3]float64, error) {
 	var ds []time.Duration
 	for i := 1; i <= cfg.StaleSamples; i++ {
-		if err := waitCached(ctx, rdb, mw, key); err != nil {
-			return err
+		if err := cached(); err != nil {
+			return [3]float64{}, err
 		}
 		want := strconv.Itoa(i)
 		if err := other.Set(ctx, key, want, 0).Err(); err != nil {
-			return err
+			return [3]float64{}, err
 		}
 		start := time.Now()
 		for {
-			v, err := mw.Get(ctx, key)
+			v, err := read()
 			if err != nil {
-				return err
+				return [3]float64{}, err
 			}
 			if v == want {
 				break
 			}
 			if waited := time.Since(start); waited > 5*time.Second {
-				return fmt.Errorf("write %d not seen after 5 s", i)
+				return [3]float64{}, fmt.Errorf("write %d not seen after 5 s", i)
 			} else if waited > StaleSpin {
 				time.Sleep(50 * time.Microsecond)
 			}
@@ -621,8 +795,5 @@ func staleness(ctx context.Context, srv *redistest.Server, cfg Config, res *Resu
 	}
 	slices.Sort(ds)
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	res.StaleMsP50 = ms(ds[len(ds)/2])
-	res.StaleMsP99 = ms(ds[len(ds)*99/100])
-	res.StaleMsMax = ms(ds[len(ds)-1])
-	return nil
+	return [3]float64{ms(ds[len(ds)/2]), ms(ds[len(ds)*99/100]), ms(ds[len(ds)-1])}, nil
 }

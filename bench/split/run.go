@@ -94,6 +94,16 @@ type Result struct {
 	ReadOpsReplicaSetPlain     float64 `json:"read_ops_replicaset_plain"`
 	ReadOpsReplicas            float64 `json:"read_ops_replicas"`
 
+	// Each node's share of the commands the nodes executed in each
+	// phase (primaries in cluster order; for the replica set the primary
+	// first, then its replicas), for the per-node load plot.
+	CounterNodeSharePlain        []float64 `json:"counter_node_share_plain"`
+	CounterNodeShareSplit        []float64 `json:"counter_node_share_split"`
+	ReadNodeSharePlain           []float64 `json:"read_node_share_plain"`
+	ReadNodeShareCopies          []float64 `json:"read_node_share_copies"`
+	ReadNodeShareReplicaSetPlain []float64 `json:"read_node_share_replicaset_plain"`
+	ReadNodeShareReplicas        []float64 `json:"read_node_share_replicas"`
+
 	// Errors counts failed commands over all phases.
 	Errors int64 `json:"errors"`
 
@@ -152,7 +162,7 @@ func runCluster(ctx context.Context, cfg Config, res *Result) error {
 	if err != nil {
 		return err
 	}
-	res.CounterMaxMeanPlain, res.CounterOpsPlain = maxMean(load), ops
+	res.CounterMaxMeanPlain, res.CounterOpsPlain, res.CounterNodeSharePlain = maxMean(load), ops, shares(load)
 	ctr, err := s.Counter("bench:counter:split", split.CounterOptions{Shards: cfg.Shards})
 	if err != nil {
 		return err
@@ -168,7 +178,7 @@ func runCluster(ctx context.Context, cfg Config, res *Result) error {
 	if err != nil {
 		return err
 	}
-	res.CounterMaxMeanSplit, res.CounterOpsSplit = maxMean(load), ops
+	res.CounterMaxMeanSplit, res.CounterOpsSplit, res.CounterNodeShareSplit = maxMean(load), ops, shares(load)
 	total, err := ctr.Total(ctx)
 	res.CounterTotalOK = err == nil && total == acked.Load()
 
@@ -182,7 +192,7 @@ func runCluster(ctx context.Context, cfg Config, res *Result) error {
 	if err != nil {
 		return err
 	}
-	res.ReadMaxMeanPlain, res.ReadOpsPlain = maxMean(load), ops
+	res.ReadMaxMeanPlain, res.ReadOpsPlain, res.ReadNodeSharePlain = maxMean(load), ops, shares(load)
 	val, err := s.Value("bench:value:copies", split.ValueOptions{Copies: cfg.Copies})
 	if err != nil {
 		return err
@@ -197,7 +207,7 @@ func runCluster(ctx context.Context, cfg Config, res *Result) error {
 	if err != nil {
 		return err
 	}
-	res.ReadMaxMeanCopies, res.ReadOpsCopies = maxMean(load), ops
+	res.ReadMaxMeanCopies, res.ReadOpsCopies, res.ReadNodeShareCopies = maxMean(load), ops, shares(load)
 	res.Errors += errs.Load()
 	return nil
 }
@@ -250,12 +260,12 @@ func runReplicas(ctx context.Context, cfg Config, res *Result) error {
 	if err != nil {
 		return err
 	}
-	res.ReadMaxMeanReplicaSetPlain, res.ReadOpsReplicaSetPlain = maxMean(load), ops
+	res.ReadMaxMeanReplicaSetPlain, res.ReadOpsReplicaSetPlain, res.ReadNodeShareReplicaSetPlain = maxMean(load), ops, shares(load)
 	load, ops, err = measure(ctx, cfg, nodes, read(func(ctx context.Context) error { return r.Get(ctx, "bench:hot").Err() }))
 	if err != nil {
 		return err
 	}
-	res.ReadMaxMeanReplicas, res.ReadOpsReplicas = maxMean(load), ops
+	res.ReadMaxMeanReplicas, res.ReadOpsReplicas, res.ReadNodeShareReplicas = maxMean(load), ops, shares(load)
 	res.ReadMaxMeanReplicasOnly = maxMean(load[1:])
 	if sum := load[0] + load[1] + load[2]; sum > 0 {
 		res.ReadPrimaryShareReplicas = round(load[0] / sum)
@@ -365,6 +375,21 @@ func maxMean(load []float64) float64 {
 		return 0
 	}
 	return round(most / (sum / float64(len(load))))
+}
+
+// shares returns each node's load over the total (all 0 if the total is).
+func shares(load []float64) []float64 {
+	var sum float64
+	for _, l := range load {
+		sum += l
+	}
+	out := make([]float64, len(load))
+	for i, l := range load {
+		if sum > 0 {
+			out[i] = round(l / sum)
+		}
+	}
+	return out
 }
 
 // round rounds to 3 decimals.

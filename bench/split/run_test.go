@@ -59,6 +59,19 @@ func TestQuickRun(t *testing.T) {
 			t.Errorf("%s = %v; want %v to %v", c.name, c.got, c.lo, c.hi)
 		}
 	}
+	for name, sh := range map[string][]float64{
+		"counter_node_share_plain": r.CounterNodeSharePlain, "counter_node_share_split": r.CounterNodeShareSplit,
+		"read_node_share_plain": r.ReadNodeSharePlain, "read_node_share_copies": r.ReadNodeShareCopies,
+		"read_node_share_replicaset_plain": r.ReadNodeShareReplicaSetPlain, "read_node_share_replicas": r.ReadNodeShareReplicas,
+	} {
+		var sum float64
+		for _, x := range sh {
+			sum += x
+		}
+		if len(sh) != 3 || sum < 0.99 || sum > 1.01 {
+			t.Errorf("%s = %v; want 3 shares summing to 1", name, sh)
+		}
+	}
 	if r.Errors != 0 || !r.CounterTotalOK || r.CounterOpsPlain <= 0 || r.CounterOpsSplit <= 0 {
 		t.Errorf("errors %d, counter total ok %v, ops %v and %v; want no errors, a right total and some ops", r.Errors, r.CounterTotalOK, r.CounterOpsPlain, r.CounterOpsSplit)
 	}

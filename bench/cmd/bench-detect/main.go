@@ -12,7 +12,7 @@ import (
 )
 
 func main() {
-	quick := flag.Bool("quick", false, "a small run (100k keys, 1M accesses)")
+	quick := flag.Bool("quick", false, "a small run (50k keys, 300k accesses)")
 	flag.Parse()
 	cfg := detect.Full
 	if *quick {

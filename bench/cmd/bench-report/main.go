@@ -1,8 +1,9 @@
-// Command bench-report renders docs/benchmarks.md from the JSON lines that
-// the make bench-* targets saved under bench/results/, so every figure in
-// the report comes from a recorded run of a named command.
+// Command bench-report renders docs/benchmarks.md, and the plots it shows
+// under docs/img/, from the JSON lines that the make bench-* targets saved
+// under bench/results/, so every figure in the report comes from a recorded
+// run of a named command on a named machine.
 //
-// Usage: go run ./cmd/bench-report -results results -out ../docs/benchmarks.md
+// Usage: go run ./cmd/bench-report -results results -out ../docs/benchmarks.md -img ../docs/img
 package main
 
 import (
@@ -21,52 +22,103 @@ type section struct {
 	file   string // under the results directory
 	title  string
 	cmd    string // the make target that produced it
-	render func(b *strings.Builder, rows []map[string]any)
+	intro  string
+	render func(r *report, rows []map[string]any) error
 }
 
 var sections = []section{
-	{file: "detect.jsonl", title: "Detection: the heat tracker", cmd: "make bench-detect", render: renderDetect},
-	{file: "inspect.jsonl", title: "Server-side inspection: redhot hotkeys and monitor", cmd: "make bench-inspect", render: renderGeneric},
-	{file: "nearcache.jsonl", title: "Near cache", cmd: "make bench-nearcache", render: renderGeneric},
+	{file: "detect.jsonl", title: "Detection: the heat tracker against exact counting and top-k libraries", cmd: "make bench-detect", render: renderDetect},
+	{file: "inspect.jsonl", title: "Server-side inspection: redhot hotkeys and monitor against redis-cli", cmd: "make bench-inspect", render: renderInspect},
+	{file: "overhead.jsonl", title: "Detection overhead on the server", cmd: "make bench-overhead", render: renderOverhead},
+	{file: "nearcache.jsonl", title: "Near cache: redhot, go-redis's client-side cache and rueidis", cmd: "make bench-nearcache", render: renderNearcache},
+	{file: "split.jsonl", title: "Spreading load: key splitting and replica reads", cmd: "make bench-split", render: renderSplit},
 	{file: "stampede.jsonl", title: "Stampede protection", cmd: "make bench-stampede", render: renderGeneric},
-	{file: "split.jsonl", title: "Spreading load: key splitting and replica reads", cmd: "make bench-split", render: renderGeneric},
 	{file: "fleet.jsonl", title: "Fleet view", cmd: "make bench-fleet", render: renderGeneric},
+}
+
+// report is the document being written and where its plots go.
+type report struct {
+	b      strings.Builder
+	imgDir string // where PNGs are written
+	imgRef string // how the document refers to imgDir
+	meta   string // the current section's run: command, machine, versions
 }
 
 func main() {
 	results := flag.String("results", "results", "directory of saved JSON lines")
 	out := flag.String("out", "../docs/benchmarks.md", "report to write")
+	img := flag.String("img", "", "directory of the plots (default: img beside -out)")
 	flag.Parse()
-	var b strings.Builder
-	b.WriteString("# Benchmarks\n\n")
-	b.WriteString("Every table below is rendered by `make bench-report` from the JSON lines a\n")
-	b.WriteString("`make bench-*` target printed and saved under `bench/results/`; the header of\n")
-	b.WriteString("each section names the command and the machine. Speed figures are wall-clock\n")
-	b.WriteString("on a shared machine: compare ratios within one run, not across machines.\n\n")
+	if err := run(*results, *out, *img); err != nil {
+		fmt.Fprintf(os.Stderr, "bench-report: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func run(results, out, img string) error {
+	if img == "" {
+		img = filepath.Join(filepath.Dir(out), "img")
+	}
+	ref, err := filepath.Rel(filepath.Dir(out), img)
+	if err != nil {
+		return fmt.Errorf("-img %s is not reachable from -out %s: %w", img, out, err)
+	}
+	if err := os.MkdirAll(img, 0o755); err != nil {
+		return err
+	}
+	r := &report{imgDir: img, imgRef: filepath.ToSlash(ref)}
+	r.b.WriteString("# Benchmarks\n\n")
+	r.b.WriteString("Every table and plot below is rendered by `make bench-report` from the JSON\n")
+	r.b.WriteString("lines a `make bench-*` target printed and saved under `bench/results/`\n")
+	r.b.WriteString("(`make bench` runs them all, then this report). Each table names the command,\n")
+	r.b.WriteString("the machine and the versions of its run. Speed figures are wall-clock on a\n")
+	r.b.WriteString("machine shared with other work: compare ratios measured in the same run, not\n")
+	r.b.WriteString("absolute numbers across runs or machines.\n\n")
+	found := 0
 	for _, s := range sections {
-		path := filepath.Join(*results, s.file)
+		path := filepath.Join(results, s.file)
 		if _, err := os.Stat(path); os.IsNotExist(err) {
 			fmt.Fprintf(os.Stderr, "bench-report: %s not found, section %q left out (run %s)\n", path, s.title, s.cmd)
 			continue
 		}
 		rows, meta, err := readLines(path)
 		if err != nil {
-			fmt.Fprintf(os.Stderr, "bench-report: %v\n", err)
-			os.Exit(1)
+			return err
 		}
-		fmt.Fprintf(&b, "## %s\n\n", s.title)
-		fmt.Fprintf(&b, "Command: `%s`. %s\n\n", s.cmd, meta)
-		s.render(&b, rows)
-		b.WriteString("\n")
+		if len(rows) == 0 {
+			return fmt.Errorf("%s has no result lines (run %s again)", path, s.cmd)
+		}
+		found++
+		r.meta = meta
+		fmt.Fprintf(&r.b, "## %s\n\n", s.title)
+		if err := s.render(r, rows); err != nil {
+			return fmt.Errorf("%s: %w", s.file, err)
+		}
+		r.b.WriteString("\n")
 	}
-	if err := os.WriteFile(*out, []byte(b.String()), 0o644); err != nil {
-		fmt.Fprintf(os.Stderr, "bench-report: %v\n", err)
-		os.Exit(1)
+	if found == 0 {
+		return fmt.Errorf("no results under %s (run make bench first)", results)
 	}
+	return os.WriteFile(out, []byte(r.b.String()), 0o644)
+}
+
+// caption states, above a table, which run measured it.
+func (r *report) caption(what string) {
+	fmt.Fprintf(&r.b, "%s Measured by %s.\n\n", what, r.meta)
+}
+
+// plot adds an image reference for a PNG drawn into the image directory.
+func (r *report) plot(name, alt string, draw func(path string) error) error {
+	if err := draw(filepath.Join(r.imgDir, name)); err != nil {
+		return err
+	}
+	fmt.Fprintf(&r.b, "![%s](%s/%s)\n\n", alt, r.imgRef, name)
+	return nil
 }
 
 // readLines reads a results file: JSON objects, one a line, with lines
-// starting with "#" holding the run's metadata (machine, versions, date).
+// starting with "#" holding the run's metadata, as scripts/bench-meta.sh
+// prints it: "run <date> by '<command>'", "machine: ...", versions.
 func readLines(path string) ([]map[string]any, string, error) {
 	f, err := os.Open(path)
 	if err != nil {
@@ -74,7 +126,8 @@ func readLines(path string) ([]map[string]any, string, error) {
 	}
 	defer f.Close()
 	var rows []map[string]any
-	var meta []string
+	var cmd, date, machine string
+	var other []string
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 1<<20), 1<<20)
 	for n := 1; sc.Scan(); n++ {
@@ -82,7 +135,15 @@ func readLines(path string) ([]map[string]any, string, error) {
 		switch {
 		case line == "":
 		case strings.HasPrefix(line, "#"):
-			meta = append(meta, strings.TrimSpace(strings.TrimPrefix(line, "#")))
+			m := strings.TrimSpace(strings.TrimPrefix(line, "#"))
+			if rest, ok := strings.CutPrefix(m, "run "); ok {
+				d, c, _ := strings.Cut(rest, " by ")
+				date, cmd = d, strings.Trim(c, "'")
+			} else if rest, ok := strings.CutPrefix(m, "machine: "); ok {
+				machine = rest
+			} else {
+				other = append(other, m)
+			}
 		default:
 			var m map[string]any
 			if err := json.Unmarshal([]byte(line), &m); err != nil {
@@ -91,9 +152,20 @@ func readLines(path string) ([]map[string]any, string, error) {
 			rows = append(rows, m)
 		}
 	}
-	return rows, strings.Join(meta, "; ") + ".", sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, "", fmt.Errorf("%s: %w", path, err)
+	}
+	if cmd == "" || machine == "" {
+		return nil, "", fmt.Errorf("%s has no '# run ... by' or '# machine:' line (save results with scripts/bench-meta.sh first)", path)
+	}
+	meta := fmt.Sprintf("`%s` on %s, %s", cmd, date, machine)
+	if len(other) > 0 {
+		meta += "; " + strings.Join(other, "; ")
+	}
+	return rows, meta, nil
 }
 
+// num formats m[k] with format, or a dash if it is not a number.
 func num(m map[string]any, k, format string) string {
 	v, ok := m[k].(float64)
 	if !ok {
@@ -102,56 +174,39 @@ func num(m map[string]any, k, format string) string {
 	return fmt.Sprintf(format, v)
 }
 
+// val returns m[k] as a number, NaN if it is not one.
+func val(m map[string]any, k string) float64 {
+	if v, ok := m[k].(float64); ok {
+		return v
+	}
+	return nan
+}
+
 func str(m map[string]any, k string) string {
 	s, _ := m[k].(string)
 	return s
 }
 
-func renderDetect(b *strings.Builder, rows []map[string]any) {
-	b.WriteString("Against exact counts with the same exponential decay (accuracy on stream time;\n")
-	b.WriteString("ns/op with keys held in cache as a client that just built them; \"keyspace\"\n")
-	b.WriteString("looks each key up in the million-key table, paying a cache miss):\n\n")
-	b.WriteString("| workload | keys | accesses | recall@100 | precision@100 | top-10 rate error | ns/op | ns/op, all cores | speed-up | ns/op keyspace | memory | exact map ns/op | exact map memory |\n")
-	b.WriteString("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |\n")
+// table writes a Markdown table.
+func table(b *strings.Builder, header []string, rows [][]string) {
+	b.WriteString("| " + strings.Join(header, " | ") + " |\n|" + strings.Repeat(" --- |", len(header)) + "\n")
 	for _, r := range rows {
-		if str(r, "detector") != "redhot" || r["ns_per_op_parallel"] == nil {
-			continue
-		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n",
-			str(r, "workload"), num(r, "keys", "%.0f"), num(r, "ops", "%.0f"),
-			num(r, "recall_at_100", "%.2f"), num(r, "precision_at_100", "%.2f"), num(r, "top10_rate_error", "%.5f"),
-			num(r, "ns_per_op", "%.1f"), num(r, "ns_per_op_parallel", "%.1f"), num(r, "parallel_speedup", "%.2fx"),
-			num(r, "ns_per_op_keyspace", "%.1f"), num(r, "memory_bytes", "%.0f B"),
-			num(r, "exact_ns_per_op", "%.1f"), num(r, "exact_memory_bytes", "%.0f B"))
+		b.WriteString("| " + strings.Join(r, " | ") + " |\n")
 	}
-	b.WriteString("\nPlain counts (no decay), side by side with published Go top-k libraries, same trace, top 100:\n\n")
-	b.WriteString("| workload | detector | configuration | recall@100 | top-10 count error | ns/op | memory |\n")
-	b.WriteString("| --- | --- | --- | --- | --- | --- | --- |\n")
-	for _, r := range rows {
-		if str(r, "decay") != "none (plain counts)" {
-			continue
-		}
-		fmt.Fprintf(b, "| %s | %s | %s | %s | %s | %s | %s |\n", str(r, "workload"), str(r, "detector"), str(r, "note"),
-			num(r, "recall_at_100", "%.2f"), num(r, "top10_rate_error", "%.4f"), num(r, "ns_per_op", "%.1f"), num(r, "memory_bytes", "%.0f B"))
-	}
-	for _, r := range rows {
-		if str(r, "workload") != "step" {
-			continue
-		}
-		fmt.Fprintf(b, "\nStep change: %s. Time from the step to the key being flagged hot: p50 %s ms, p99 %s ms, max %s ms; missed %s.\n",
-			str(r, "note"), num(r, "step_detect_ms_p50", "%.0f"), num(r, "step_detect_ms_p99", "%.0f"), num(r, "step_detect_ms_max", "%.0f"), num(r, "step_missed", "%.0f"))
-	}
+	b.WriteString("\n")
 }
 
 // renderGeneric prints the rows as tables, one per set of fields, in the
 // order the rows came: a single-object result becomes a field/value table.
-func renderGeneric(b *strings.Builder, rows []map[string]any) {
+func renderGeneric(r *report, rows []map[string]any) error {
+	r.caption("All figures of the run, as printed.")
+	b := &r.b
 	if len(rows) == 1 {
 		b.WriteString("| field | value |\n| --- | --- |\n")
 		for _, k := range sortedKeys(rows[0]) {
 			fmt.Fprintf(b, "| `%s` | %s |\n", k, cell(rows[0][k]))
 		}
-		return
+		return nil
 	}
 	var group []map[string]any
 	var keys []string
@@ -159,26 +214,27 @@ func renderGeneric(b *strings.Builder, rows []map[string]any) {
 		if len(group) == 0 {
 			return
 		}
-		b.WriteString("| " + strings.Join(keys, " | ") + " |\n|" + strings.Repeat(" --- |", len(keys)) + "\n")
-		for _, r := range group {
-			cells := make([]string, len(keys))
+		var cells [][]string
+		for _, g := range group {
+			c := make([]string, len(keys))
 			for i, k := range keys {
-				cells[i] = cell(r[k])
+				c[i] = cell(g[k])
 			}
-			b.WriteString("| " + strings.Join(cells, " | ") + " |\n")
+			cells = append(cells, c)
 		}
-		b.WriteString("\n")
+		table(b, keys, cells)
 		group = group[:0]
 	}
-	for _, r := range rows {
-		ks := sortedKeys(r)
+	for _, row := range rows {
+		ks := sortedKeys(row)
 		if !slices.Equal(ks, keys) {
 			flush()
 			keys = ks
 		}
-		group = append(group, r)
+		group = append(group, row)
 	}
 	flush()
+	return nil
 }
 
 func sortedKeys(m map[string]any) []string {
