@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -14,7 +13,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/redhot/redhot/internal/browsertest"
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redhot/redhot"
@@ -26,98 +27,6 @@ import (
 	"github.com/redhot/redhot/metrics"
 )
 
-// chromium returns the path of Debian's chromium (or $CHROMIUM), or ""
-// when there is none.
-func chromium() string {
-	for _, name := range []string{os.Getenv("CHROMIUM"), "/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if name == "" {
-			continue
-		}
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// browser starts a headless chromium for the test and returns a tab's
-// context, and the log that collects every console message of the page.
-func browser(tb testing.TB) (ctx context.Context, console *consoleLog) {
-	tb.Helper()
-	path := chromium()
-	if path == "" {
-		tb.Skip("chromium is not installed: run scripts/ensure-chromium.sh (make test does) to run the browser test")
-	}
-	// Without the background-networking flags chromium tries to reach
-	// Google's services, and a closed network refuses it.
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.Flag("disable-default-apps", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.Flag("force-device-scale-factor", "1"),
-		chromedp.UserDataDir(tb.TempDir()),
-		chromedp.WindowSize(1440, 1200),
-	)
-	ctx, cancelTab := chromedp.NewContext(alloc)
-	tb.Cleanup(func() {
-		cancelTab()
-		cancelAlloc()
-	})
-	console = &consoleLog{}
-	msgs := chromedp.Console(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for m, err := range msgs {
-			if err != nil {
-				return
-			}
-			console.add(m)
-		}
-	}()
-	tb.Cleanup(func() {
-		cancelTab()
-		<-done
-	})
-	return ctx, console
-}
-
-// consoleLog collects the page's console messages.
-type consoleLog struct {
-	mu   sync.Mutex // guards msgs
-	msgs []chromedp.ConsoleMessage
-}
-
-func (c *consoleLog) add(m chromedp.ConsoleMessage) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.msgs = append(c.msgs, m)
-}
-
-// errors returns the errors and uncaught exceptions so far.
-func (c *consoleLog) errors() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []string
-	for _, m := range c.msgs {
-		if m.Type == chromedp.ConsoleError || m.IsException() {
-			out = append(out, fmt.Sprintf("%s (%s:%d)", m, m.URL, m.Line))
-		}
-	}
-	return out
-}
-
 // TestBrowser loads the dashboard in headless chromium while a fleet
 // member publishes real traffic through a redis-server: the page loads,
 // the charts draw data, a key that turns hot appears on the page within
@@ -126,7 +35,7 @@ func (c *consoleLog) errors() []string {
 // directory (go test -artifacts keeps it).
 func TestBrowser(t *testing.T) {
 	redistest.SkipIfShort(t)
-	ctx, console := browser(t)
+	ctx, console := browsertest.Start(t, 1440, 1200)
 
 	// A service instance: a tracker fed by real GETs, publishing to the
 	// fleet stream; and the dashboard's own observer.
@@ -208,7 +117,7 @@ func TestBrowser(t *testing.T) {
 	wait := func(what, expr string, timeout time.Duration) {
 		t.Helper()
 		if _, err := chromedp.Run(ctx, chromedp.Poll[bool](expr, chromedp.WithPollingInterval(50*time.Millisecond), chromedp.WithPollingTimeout(timeout))); err != nil {
-			t.Fatalf("%s: not within %v (%v); console: %q", what, timeout, err, console.errors())
+			t.Fatalf("%s: not within %v (%v); console: %q", what, timeout, err, console.Errors())
 		}
 	}
 	wait("the keys table fills", `document.querySelectorAll("#keys tbody tr").length >= 5`, 10*time.Second)
@@ -276,7 +185,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	if errs := console.errors(); len(errs) > 0 {
+	if errs := console.Errors(); len(errs) > 0 {
 		t.Errorf("the page wrote console errors or threw:\n%s", strings.Join(errs, "\n"))
 	}
 
@@ -285,7 +194,7 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	wait("probes reach the console log", `new Promise(r => setTimeout(() => r(true), 200))`, 5*time.Second)
-	errs := strings.Join(console.errors(), "\n")
+	errs := strings.Join(console.Errors(), "\n")
 	if !strings.Contains(errs, "probe-exception") || !strings.Contains(errs, "probe-error") {
 		t.Errorf("console errors after the probes = %q; want both probes caught", errs)
 	}

@@ -5,15 +5,15 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/redhot/redhot/internal/browsertest"
 	"go.uber.org/goleak"
 
 	"github.com/redhot/redhot/internal/redistest"
@@ -109,7 +109,7 @@ func sizeOf(st os.FileInfo) int64 {
 // any console error, or if a chart or image is missing.
 func checkReportInBrowser(t *testing.T, file string, nodes, samples int) {
 	t.Helper()
-	ctx, console := browser(t)
+	ctx, console := browsertest.Start(t, 1000, 1200)
 	if err := chromedp.Do(ctx, chromedp.Navigate("file://"+file)); err != nil {
 		t.Fatalf("navigate: %v", err)
 	}
@@ -126,7 +126,7 @@ func checkReportInBrowser(t *testing.T, file string, nodes, samples int) {
 		fmt.Sprintf(`[...document.querySelectorAll("#latency-chart polyline.series")].filter(p => p.points.length === %d).length === 2`, samples))
 	check("the charts have a size", `[...document.querySelectorAll("svg.chart")].every(s => s.getBoundingClientRect().height > 100)`)
 	check("both PNGs decode", `document.images.length === 2 && [...document.images].every(i => i.complete && i.naturalWidth > 400)`)
-	if errs := console.errors(); len(errs) > 0 {
+	if errs := console.Errors(); len(errs) > 0 {
 		t.Errorf("the report wrote console errors or threw:\n%s", strings.Join(errs, "\n"))
 	}
 	// The check above can fail: errors the page writes are caught.
@@ -134,92 +134,9 @@ func checkReportInBrowser(t *testing.T, file string, nodes, samples int) {
 		t.Fatal(err)
 	}
 	check("the probe reaches the console log", `new Promise(r => setTimeout(() => r(true), 200))`)
-	if errs := strings.Join(console.errors(), "\n"); !strings.Contains(errs, "probe-error") {
+	if errs := strings.Join(console.Errors(), "\n"); !strings.Contains(errs, "probe-error") {
 		t.Errorf("console errors after the probe = %q; want the probe caught", errs)
 	}
-}
-
-// chromium returns the path of chromium ($CHROMIUM first), or "" when
-// there is none.
-func chromium() string {
-	for _, name := range []string{os.Getenv("CHROMIUM"), "/usr/bin/chromium", "chromium", "chromium-browser"} {
-		if name == "" {
-			continue
-		}
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	return ""
-}
-
-// browser starts a headless chromium for the test and returns a tab's
-// context and the log of the page's console messages.
-func browser(t *testing.T) (context.Context, *consoleLog) {
-	t.Helper()
-	path := chromium()
-	if path == "" {
-		t.Skip("chromium is not installed: run scripts/ensure-chromium.sh (make test does) to check the report in a browser")
-	}
-	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(path),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-extensions", true),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1000, 1200),
-	)
-	ctx, cancelTab := chromedp.NewContext(alloc)
-	console := &consoleLog{}
-	msgs := chromedp.Console(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for m, err := range msgs {
-			if err != nil {
-				return
-			}
-			console.add(m)
-		}
-	}()
-	t.Cleanup(func() {
-		cancelTab()
-		cancelAlloc()
-		<-done
-	})
-	return ctx, console
-}
-
-// consoleLog collects the page's console messages.
-type consoleLog struct {
-	mu   sync.Mutex // guards msgs
-	msgs []chromedp.ConsoleMessage
-}
-
-func (c *consoleLog) add(m chromedp.ConsoleMessage) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.msgs = append(c.msgs, m)
-}
-
-// errors returns the console errors and uncaught exceptions so far.
-func (c *consoleLog) errors() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	var out []string
-	for _, m := range c.msgs {
-		if m.Type == chromedp.ConsoleError || m.IsException() {
-			out = append(out, fmt.Sprintf("%s (%s:%d)", m, m.URL, m.Line))
-		}
-	}
-	return out
 }
 
 func TestDemoBadOptions(t *testing.T) {
