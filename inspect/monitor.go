@@ -269,13 +269,29 @@ func (m *monitorNode) run(ctx context.Context) error {
 	m.commands = map[string]int64{}
 	m.names = map[string]string{}
 	m.skipped = map[string]int64{}
+	var keys []command.Key
+	return m.session(ctx, func() {}, func(line *MonitorLine) {
+		keys = m.observe(line, keys)
+		if max := m.opts.MaxCommands; max > 0 && m.count.Add(1) >= max {
+			m.stopAll()
+		}
+	})
+}
+
+// session runs MONITOR on m's node until ctx is done, calling started
+// once the server has accepted MONITOR and each for every command line of
+// m's database that is not the replication stream from a primary. Lines
+// it cannot use are counted in m.skipped. The line passed to each is
+// valid only until each returns. A server that holds more MONITOR output
+// for us than we can read (see watchBuffer) ends the session early with a
+// warning, not an error.
+func (m *monitorNode) session(ctx context.Context, started func(), each func(*MonitorLine)) error {
 	if m.n.role == Replica {
 		// The link from the primary shows as the primary's address.
 		if info, err := nodeInfo(ctx, m.n, "replication"); err == nil {
 			m.masterSrc = net.JoinHostPort(info["master_host"], info["master_port"])
 		}
 	}
-
 	c, err := m.t.dialRaw(ctx, m.n)
 	if err != nil {
 		return err
@@ -288,6 +304,7 @@ func (m *monitorNode) run(ctx context.Context) error {
 	if _, err := c.do(m.t.opts.Timeout, "MONITOR"); err != nil {
 		return classify(m.n.addr, "MONITOR", err)
 	}
+	started()
 	// Unblock the read loop when sampling ends.
 	unblock := context.AfterFunc(ctx, func() { c.nc.SetReadDeadline(time.Now()) })
 	defer unblock()
@@ -301,7 +318,6 @@ func (m *monitorNode) run(ctx context.Context) error {
 	}
 
 	var line MonitorLine
-	var keys []command.Key
 	for {
 		raw, err := c.readLine()
 		if err != nil {
@@ -338,10 +354,7 @@ func (m *monitorNode) run(ctx context.Context) error {
 			m.skipped["replication"]++
 			continue
 		}
-		keys = m.observe(&line, keys)
-		if max := m.opts.MaxCommands; max > 0 && m.count.Add(1) >= max {
-			m.stopAll()
-		}
+		each(&line)
 	}
 }
 

@@ -3,9 +3,7 @@ package inspect
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -266,72 +264,20 @@ func (sn *streamNode) run(ctx context.Context, ready chan<- error) (err error) {
 			ready <- err
 		}
 	}()
-	if m.n.role == Replica {
-		// The link from the primary shows as the primary's address.
-		if info, err := nodeInfo(ctx, m.n, "replication"); err == nil {
-			m.masterSrc = net.JoinHostPort(info["master_host"], info["master_port"])
-		}
-	}
-	c, err := m.t.dialRaw(ctx, m.n)
-	if err != nil {
-		return err
-	}
-	defer c.Close()
-	id, err := c.do(m.t.opts.Timeout, "CLIENT", "ID")
-	if err != nil {
-		id = ""
-	}
-	if _, err := c.do(m.t.opts.Timeout, "MONITOR"); err != nil {
-		return classify(m.n.addr, "MONITOR", err)
-	}
-	started = true
-	ready <- nil
-	unblock := context.AfterFunc(ctx, func() { c.nc.SetReadDeadline(time.Now()) })
-	defer unblock()
-
-	var watch sync.WaitGroup
-	watchCtx, stopWatch := context.WithCancel(ctx)
-	defer func() { stopWatch(); watch.Wait() }()
-	overflow := make(chan int64, 1)
-	if id != "" {
-		watch.Go(func() { m.watchBuffer(watchCtx, id, overflow, c) })
-	}
-
-	var line MonitorLine
 	var keys []command.Key
-	for {
-		raw, err := c.readLine()
-		if err != nil {
-			if errors.Is(err, errLineTooLong) {
-				continue
-			}
-			select {
-			case omem := <-overflow:
-				m.r.warn("%s: stopped sampling early: the server was holding %s of MONITOR output for redhot, which could not keep up", m.n.addr, bytesHuman(float64(omem)))
-				return nil
-			default:
-			}
-			if ctx.Err() != nil {
-				return nil
-			}
-			return classify(m.n.addr, "MONITOR", err)
-		}
-		if len(raw) > 0 && raw[0] == '-' {
-			return classify(m.n.addr, "MONITOR", respError(raw[1:]))
-		}
-		if parseMonitorLine(raw, &line, false) != nil || line.DB != m.db ||
-			(m.masterSrc != "" && line.Source == m.masterSrc) {
-			continue
-		}
+	return m.session(ctx, func() {
+		started = true
+		ready <- nil
+	}, func(line *MonitorLine) {
 		sn.clock.advance(line.Time.UnixNano())
 		sn.lastLine.Store(line.Time.UnixNano())
 		sn.lastWall.Store(time.Now().UnixNano())
-		keys = m.observe(&line, keys)
+		keys = m.observe(line, keys)
 		sn.sampled.Add(1)
 		if n := m.count.Add(1); m.opts.MaxCommands > 0 && n >= m.opts.MaxCommands {
 			m.stopAll()
 		}
-	}
+	})
 }
 
 // tick moves idle nodes' clocks with the local clock and applies the
