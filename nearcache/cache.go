@@ -217,12 +217,13 @@ func (c *Cache) Lookup(key, id string) *Value {
 // CPU (for up to nearWindow) cannot stretch either bound. Far from both,
 // the sample is enough, and a hit costs one atomic load of the clock.
 func (c *Cache) live(v *variant) bool {
+	end := v.until()
 	now := c.clock.Now()
-	if !v.valid(now) {
+	if now >= end {
 		return false
 	}
-	if c.coarse != nil && !v.valid(now+int64(nearWindow)) {
-		return v.valid(nanotime() + c.margin)
+	if c.coarse != nil && now+int64(nearWindow) >= end {
+		return nanotime()+c.margin < end
 	}
 	return true
 }

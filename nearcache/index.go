@@ -2,6 +2,7 @@ package nearcache
 
 import (
 	"hash/maphash"
+	"math"
 	"sync"
 	"sync/atomic"
 )
@@ -85,8 +86,18 @@ func (e *entry) finish() {
 // flushed since the fill, the node's invalidation stream was verified
 // recently enough, and the entry has not expired.
 func (v *variant) valid(now int64) bool {
+	return now < v.until()
+}
+
+// until returns the time before which v may be served: the earlier of its
+// node's staleness deadline and its own expiry, or math.MinInt64 once the
+// node has been flushed since the fill.
+func (v *variant) until() int64 {
 	n := v.node
-	return n.token.Load() == v.token && now < n.deadline.Load() && now < v.expires
+	if n.token.Load() != v.token {
+		return math.MinInt64
+	}
+	return min(n.deadline.Load(), v.expires)
 }
 
 // indexShards is the number of independently locked parts of the index.
