@@ -253,6 +253,14 @@ func (r *Replicated) Promote(ctx context.Context, replica *Server) error {
 	if err := replica.admin.Do(ctx, "REPLICAOF", "NO", "ONE").Err(); err != nil {
 		return fmt.Errorf("redistest: promote %s: REPLICAOF NO ONE: %w", replica, err)
 	}
+	return r.follow(ctx, replica)
+}
+
+// follow records that replica is now the primary (it already answers as
+// one), points every other member (the old primary included) at it, and
+// waits until the running ones are in sync; members that are not running
+// are reconfigured for their next Restart. Call it with r.mu held.
+func (r *Replicated) follow(ctx context.Context, replica *Server) error {
 	replica.setReplicaOf(nil)
 	others := []*Server{r.primary}
 	for _, s := range r.replicas {
