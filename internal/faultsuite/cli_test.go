@@ -56,13 +56,12 @@ type cliRun struct {
 	url   string
 	ops   atomic.Int64
 	bad   violations
-	mu    sync.Mutex     // guards exits and known
+	mu    sync.Mutex     // guards exits
 	exits map[string]int // runs by command and exit status
-	known map[string]int // runs that met a known bug (see known_test.go)
 }
 
 func (l cliLayer) start(t *testing.T, e *env) (run, error) {
-	return &cliRun{l: l, url: e.cliURL, exits: map[string]int{}, known: map[string]int{}}, nil
+	return &cliRun{l: l, url: e.cliURL, exits: map[string]int{}}, nil
 }
 
 func (r *cliRun) during(_ context.Context, f *fault) {
@@ -112,12 +111,6 @@ func (r *cliRun) runOnce(f *fault, args []string) {
 		return
 	}
 	if why := cleanError(errText); why != "" {
-		if k := knownIssue(errText, why); k != "" {
-			r.mu.Lock()
-			r.known[k]++
-			r.mu.Unlock()
-			return
-		}
 		r.bad.add("redhot %s exited %d under %s: %s: %q", name, code, f.name, why, firstLines(errText, 4))
 	}
 }
@@ -164,9 +157,6 @@ func (r *cliRun) finish(context.Context) result {
 				exits = append(exits, fmt.Sprintf("%s exit %d ×%d", args[0], code, n))
 			}
 		}
-	}
-	for k, n := range r.known {
-		exits = append(exits, fmt.Sprintf("known bug (%s) ×%d", k, n))
 	}
 	return result{ops: r.ops.Load(), violations: r.bad.get(), notes: strings.Join(exits, ", ")}
 }

@@ -11,21 +11,8 @@ import (
 	"github.com/redhot/redhot/internal/redistest"
 )
 
-// Known violations the suite found. Each has a test here that fails
-// while the bug is there, skipped so that the suite stays green, and the
-// suite counts its occurrences as known instead of as violations. When a
-// bug is fixed, delete its t.Skip and its entry in knownIssue.
-
 // loadingReply marks a server that is loading its dataset.
 const loadingReply = "LOADING"
-
-// knownIssue returns the name of the known bug a failed CLI run's stderr
-// and problem (from cleanError) show, or "". None is known now; the first
-// one the suite found (no hint for a server answering LOADING) is fixed and
-// TestCLILoadingHint keeps it fixed.
-func knownIssue(stderr, why string) string {
-	return ""
-}
 
 // TestCLILoadingHint: redhot run against a server that is loading its
 // dataset after a restart fails with one clear line and a hint. (The
