@@ -9,6 +9,7 @@ import (
 
 	"github.com/redhot/redhot/command"
 	"github.com/redhot/redhot/heat"
+	"github.com/redhot/redhot/internal/keyslot"
 	"github.com/redhot/redhot/nearcache"
 )
 
@@ -337,7 +338,7 @@ func (m *Middleware) serveMGet(ctx context.Context, cmd redis.Cmder, args []any)
 				wanted++
 			}
 			if m.cluster != nil {
-				s := nearcache.Slot(keys[i])
+				s := keyslot.Slot(keys[i])
 				if slot >= 0 && s != slot {
 					return false, nil // the misses span slots: let go-redis route it
 				}

@@ -17,6 +17,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redhot/redhot/internal/redistest"
+	"github.com/redhot/redhot/internal/keyslot"
 	"github.com/redhot/redhot/nearcache"
 )
 
@@ -477,7 +478,7 @@ func TestLinearizabilityCluster(t *testing.T) {
 		fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		key := keys[i%len(keys)]
-		slot := nearcache.Slot(key)
+		slot := keyslot.Slot(key)
 		owner := cl.NodeForSlot(slot)
 		switch i % 3 {
 		case 0:

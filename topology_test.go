@@ -8,6 +8,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/redhot/redhot/internal/redistest"
+	"github.com/redhot/redhot/internal/keyslot"
 	"github.com/redhot/redhot/nearcache"
 )
 
@@ -83,7 +84,7 @@ func TestClusterFailover(t *testing.T) {
 	other.Set(ctx, clusterKey, "v1", 0)
 	cached(t, mw, clusterKey)
 
-	owner := cl.NodeForSlot(nearcache.Slot(clusterKey))
+	owner := cl.NodeForSlot(keyslot.Slot(clusterKey))
 	fctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	if err := cl.Failover(fctx, cl.ReplicasOf(owner)[0]); err != nil {
@@ -110,7 +111,7 @@ func TestClusterSlotMigration(t *testing.T) {
 	other.Set(ctx, clusterKey, "v1", 0)
 	cached(t, mw, clusterKey)
 
-	slot := nearcache.Slot(clusterKey)
+	slot := keyslot.Slot(clusterKey)
 	owner := cl.NodeForSlot(slot)
 	var to *redistest.Server
 	for _, p := range cl.Primaries() {

@@ -112,27 +112,6 @@ func TestIndexConcurrent(t *testing.T) {
 	wg.Wait()
 }
 
-func TestSlot(t *testing.T) {
-	// Values from the Redis Cluster specification and CLUSTER KEYSLOT.
-	tests := []struct {
-		key  string
-		slot int
-	}{
-		{"123456789", 0x31C3 % numSlots},
-		{"foo", 12182},
-		{"{user1000}.following", Slot("user1000")},
-		{"{user1000}.followers", Slot("user1000")},
-		{"foo{}{bar}", Slot("foo{}{bar}")},
-		{"foo{{bar}}zap", Slot("{bar")},
-		{"foo{bar}{zap}", Slot("bar")},
-	}
-	for _, tt := range tests {
-		if got := Slot(tt.key); got != tt.slot {
-			t.Errorf("Slot(%q) = %d; want %d", tt.key, got, tt.slot)
-		}
-	}
-}
-
 func TestVariantID(t *testing.T) {
 	if VariantID("GET") != IDGet || VariantID("get") != IDGet {
 		t.Error("VariantID(GET) is not IDGet")

@@ -3,6 +3,8 @@ package stampede
 import (
 	"strconv"
 	"strings"
+
+	"github.com/redhot/redhot/internal/keyslot"
 )
 
 // Every cache key uses up to three Redis names, all in the key's Redis
@@ -22,9 +24,6 @@ const (
 	channelPrefix = "stampede:fill:"
 )
 
-// numSlots is the number of Redis Cluster hash slots.
-const numSlots = 16384
-
 // names are the Redis names used for one cache key.
 type names struct {
 	value   string // the caller's key
@@ -41,7 +40,7 @@ func namesFor(key string) names {
 // tagged returns a string in key's hash slot whose first '{' opens its hash
 // tag, so that a prefix without braces keeps the slot.
 func tagged(key string) string {
-	if _, ok := hashTag(key); ok {
+	if _, ok := keyslot.HashTag(key); ok {
 		return key
 	}
 	if key != "" && !strings.Contains(key, "}") {
@@ -50,28 +49,8 @@ func tagged(key string) string {
 	return "{" + slotTag(slot(key)) + "}" + key
 }
 
-// hashTag returns the part of key that Redis Cluster hashes instead of the
-// whole key: the bytes between the first '{' and the first '}' after it,
-// when there are any.
-func hashTag(key string) (string, bool) {
-	i := strings.IndexByte(key, '{')
-	if i < 0 {
-		return "", false
-	}
-	j := strings.IndexByte(key[i+1:], '}')
-	if j <= 0 {
-		return "", false
-	}
-	return key[i+1 : i+1+j], true
-}
-
 // slot returns key's Redis Cluster hash slot.
-func slot(key string) uint16 {
-	if t, ok := hashTag(key); ok {
-		key = t
-	}
-	return crc16(key) % numSlots
-}
+func slot(key string) uint16 { return uint16(keyslot.Slot(key)) }
 
 // slotTag returns the first base-36 numeral (0, 1, ..., z, 10, ...) in
 // slot s. The search takes about 16384 CRC computations of up to four
@@ -80,25 +59,8 @@ func slotTag(s uint16) string {
 	var buf [16]byte
 	for i := uint64(0); ; i++ {
 		b := strconv.AppendUint(buf[:0], i, 36)
-		if crc16(string(b))%numSlots == s {
+		if keyslot.CRC16(string(b))%keyslot.NumSlots == s {
 			return string(b)
 		}
 	}
-}
-
-// crc16 is CRC-16/XMODEM (polynomial 0x1021, initial value 0), the hash
-// of Redis Cluster.
-func crc16(s string) uint16 {
-	var crc uint16
-	for i := 0; i < len(s); i++ {
-		crc ^= uint16(s[i]) << 8
-		for range 8 {
-			if crc&0x8000 != 0 {
-				crc = crc<<1 ^ 0x1021
-			} else {
-				crc <<= 1
-			}
-		}
-	}
-	return crc
 }

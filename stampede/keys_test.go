@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redhot/redhot/internal/keyslot"
 	"github.com/redhot/redhot/internal/redistest"
 )
 
@@ -24,41 +25,6 @@ var oddKeys = []string{
 	"",                  // the empty key
 	"\x00\xff binary",
 	strings.Repeat("long", 100),
-}
-
-func TestCRC16(t *testing.T) {
-	// The check value of CRC-16/XMODEM, and slots from the Redis Cluster
-	// specification.
-	if got := crc16("123456789"); got != 0x31C3 {
-		t.Errorf("crc16(123456789) = %#x; want 0x31c3", got)
-	}
-	for key, want := range map[string]uint16{"foo": 12182, "bar": 5061, "{user1000}.following": 3443, "": 0} {
-		if got := slot(key); got != want {
-			t.Errorf("slot(%q) = %d; want %d", key, got, want)
-		}
-	}
-}
-
-func TestHashTag(t *testing.T) {
-	tests := []struct {
-		key, tag string
-		ok       bool
-	}{
-		{"plain", "", false},
-		{"user:{42}:profile", "42", true},
-		{"{}empty", "", false},
-		{"{a}{b}", "a", true},
-		{"open{only", "", false},
-		{"}{x}", "x", true},
-		{"a{}b{c}", "", false},
-		{"{{x}}", "{x", true},
-	}
-	for _, tc := range tests {
-		tag, ok := hashTag(tc.key)
-		if tag != tc.tag || ok != tc.ok {
-			t.Errorf("hashTag(%q) = %q, %v; want %q, %v", tc.key, tag, ok, tc.tag, tc.ok)
-		}
-	}
 }
 
 func TestNamesKeepSlot(t *testing.T) {
@@ -83,10 +49,10 @@ func TestNamesKeepSlot(t *testing.T) {
 }
 
 func TestSlotTag(t *testing.T) {
-	for s := uint16(0); s < numSlots; s += 97 {
+	for s := uint16(0); s < keyslot.NumSlots; s += 97 {
 		tag := slotTag(s)
-		if strings.ContainsAny(tag, "{}") || crc16(tag)%numSlots != s {
-			t.Fatalf("slotTag(%d) = %q, in slot %d", s, tag, crc16(tag)%numSlots)
+		if strings.ContainsAny(tag, "{}") || slot(tag) != s {
+			t.Fatalf("slotTag(%d) = %q, in slot %d", s, tag, slot(tag))
 		}
 	}
 }
